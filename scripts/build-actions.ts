@@ -1,0 +1,74 @@
+/**
+ * Bundles every action (`actions/<name>/main.ts`) into its committed `dist/index.js` with ncc, the
+ * way GitHub runs it: one file plus any native assets, no node_modules.
+ * `--check` rebuilds into memory and fails when a committed bundle differs (stale bundles).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const ncc = require('@vercel/ncc') as (
+  input: string,
+  options: Record<string, unknown>,
+) => Promise<{ code: string; assets: Record<string, { source: Buffer | string }> }>;
+
+const check = process.argv.includes('--check');
+const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const root = join(import.meta.dirname, '..');
+const names = (await readdir(join(root, 'actions'), { withFileTypes: true }))
+  .filter((entry) => entry.isDirectory() && existsSync(join(root, 'actions', entry.name, 'main.ts')))
+  .map((entry) => entry.name)
+  .filter((name) => only.length === 0 || only.includes(name))
+  .sort();
+
+// ncc resolves TypeScript entries with CommonJS conditions, and @actions/core 3 is ESM-only; so tsc
+// first transpiles the actions and the core into .build/ (plain ESM JavaScript), and ncc bundles that.
+const buildDir = join(root, '.build');
+await rm(buildDir, { recursive: true, force: true });
+execFileSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
+  {
+    stdio: 'inherit',
+  },
+);
+
+let stale = 0;
+for (const name of names) {
+  const dir = join(root, 'actions', name);
+  const { code, assets } = await ncc(join(buildDir, 'actions', name, 'main.js'), {
+    sourceMap: false,
+    minify: false,
+    quiet: true,
+    // Bundles must not depend on the machine that built them.
+    v8cache: false,
+    license: 'licenses.txt',
+  });
+  const files: Record<string, Buffer | string> = { 'index.js': code };
+  for (const [asset, { source }] of Object.entries(assets)) files[asset] = source;
+  if (check) {
+    for (const [file, content] of Object.entries(files)) {
+      const path = join(dir, 'dist', file);
+      const current = existsSync(path) ? await readFile(path) : undefined;
+      if (!current || !current.equals(Buffer.from(content))) {
+        console.error(`stale bundle: actions/${name}/dist/${file} (run npm run build:actions)`);
+        stale++;
+      }
+    }
+  } else {
+    await rm(join(dir, 'dist'), { recursive: true, force: true });
+    for (const [file, content] of Object.entries(files)) {
+      const path = join(dir, 'dist', file);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, content);
+    }
+    console.log(
+      `actions/${name}/dist: ${Object.keys(files).length} file(s), ${(code.length / 1024).toFixed(0)} KiB`,
+    );
+  }
+}
+await rm(buildDir, { recursive: true, force: true });
+if (stale > 0) process.exit(1);
