@@ -53,7 +53,7 @@ for (const name of names) {
     for (const [file, content] of Object.entries(files)) {
       const path = join(dir, 'dist', file);
       const current = existsSync(path) ? await readFile(path) : undefined;
-      if (!current || !current.equals(Buffer.from(content))) {
+      if (!current?.equals(Buffer.from(content))) {
         console.error(`stale bundle: actions/${name}/dist/${file} (run npm run build:actions)`);
         stale++;
       }

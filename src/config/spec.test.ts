@@ -17,7 +17,9 @@ describe('mlship.yaml', () => {
   it('names the file, the field and a fix for a wrong value', () => {
     const bad = committed.replace('task: binary', 'task: ranking');
     expect(() => parseSpec(bad, 'mlship.yaml')).toThrowError(UserError);
-    expect(() => parseSpec(bad, 'mlship.yaml')).toThrowError(/mlship\.yaml: task: .*fix: use one of: "binary"/);
+    expect(() => parseSpec(bad, 'mlship.yaml')).toThrowError(
+      /mlship\.yaml: task: .*fix: use one of: "binary"/,
+    );
   });
 
   it('names nested fields by their path', () => {

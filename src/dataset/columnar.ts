@@ -25,12 +25,12 @@ export const MISSING_CODE = -1;
 
 export function numericColumn(dataset: ColumnarDataset, name: string): Float64Array {
   const column = dataset.columns[name];
-  if (!column || column.kind !== 'numeric') throw new Error(`column ${name} is not numeric`);
+  if (column?.kind !== 'numeric') throw new Error(`column ${name} is not numeric`);
   return column.values;
 }
 
 export function categoricalColumn(dataset: ColumnarDataset, name: string): CategoricalColumn {
   const column = dataset.columns[name];
-  if (!column || column.kind !== 'categorical') throw new Error(`column ${name} is not categorical`);
+  if (column?.kind !== 'categorical') throw new Error(`column ${name} is not categorical`);
   return column;
 }
