@@ -181,7 +181,9 @@ describe('addPredictionHead', () => {
     const p = out.probabilities.data as Float32Array;
     const z = [0, 0.5, 1];
     const sum = z.reduce((a, b) => a + Math.exp(b), 0);
-    z.forEach((value, i) => expect(p[i]).toBeCloseTo(Math.exp(value) / sum, 6));
+    z.forEach((value, i) => {
+      expect(p[i]).toBeCloseTo(Math.exp(value) / sum, 6);
+    });
     expect(Array.from(out.label.data as BigInt64Array, Number)).toEqual([2, 2, 2, 0, 2, 2, 0, 0]);
   });
 
