@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+
+const run = promisify(execFile);
+const monitoring = join(import.meta.dirname, '..', '..', 'gitops', 'monitoring');
+
+async function yamlFile(path: string) {
+  return YAML.parse(await readFile(join(monitoring, path), 'utf8'));
+}
+
+describe('Prometheus rules', () => {
+  it('pass promtool check rules', async () => {
+    const { stdout } = await run('promtool', ['check', 'rules', 'mlship.rules.yaml'], {
+      cwd: join(monitoring, 'rules'),
+    });
+    expect(stdout).toMatch(/SUCCESS: \d+ rules found/);
+  });
+
+  it('pass their promtool unit tests', async () => {
+    const result = await run('promtool', ['test', 'rules', 'mlship.rules.test.yaml'], {
+      cwd: join(monitoring, 'rules'),
+    }).catch((error: { stdout: string; stderr: string }) => error);
+    expect(`${result.stdout}${result.stderr}`).toMatch(/SUCCESS/);
+    expect(`${result.stdout}${result.stderr}`).not.toMatch(/FAILED/);
+  });
+
+  it('are exactly what the PrometheusRule deploys', async () => {
+    const rules = await yamlFile('rules/mlship.rules.yaml');
+    const prometheusRule = await yamlFile('prometheus-rule.yaml');
+    expect(
+      prometheusRule.spec.groups,
+      'gitops/monitoring/prometheus-rule.yaml is out of date: copy the groups of rules/mlship.rules.yaml into its spec.groups',
+    ).toEqual(rules.groups);
+  });
+
+  it('cover error rate, latency, readiness, drift and capture', async () => {
+    const rules = await yamlFile('rules/mlship.rules.yaml');
+    const alerts = rules.groups.flatMap((g: { rules: Array<{ alert?: string }> }) =>
+      g.rules.map((r) => r.alert).filter(Boolean),
+    );
+    expect(alerts.sort()).toEqual([
+      'MlshipCaptureFailing',
+      'MlshipFeatureDrift',
+      'MlshipHighErrorRate',
+      'MlshipHighLatency',
+      'MlshipNotReady',
+    ]);
+    // Every alert has a promtool unit test that expects it to fire.
+    const tests = await yamlFile('rules/mlship.rules.test.yaml');
+    const tested = new Set(
+      tests.tests.flatMap((t: { alert_rule_test?: Array<{ alertname: string; exp_alerts: unknown[] }> }) =>
+        (t.alert_rule_test ?? []).filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname),
+      ),
+    );
+    expect([...tested].sort()).toEqual(alerts.sort());
+  });
+});
+
+describe('Grafana dashboard', () => {
+  it('has a panel for each signal, every query parsing as PromQL', async () => {
+    const dashboard = JSON.parse(await readFile(join(monitoring, 'dashboards', 'mlship.json'), 'utf8'));
+    const titles = dashboard.panels.map((p: { title: string }) => p.title.toLowerCase()).join(' | ');
+    for (const signal of [
+      'throughput',
+      'latency',
+      'error',
+      'batch',
+      'cpu',
+      'memory',
+      'drift',
+      'model version',
+    ]) {
+      expect(titles).toContain(signal);
+    }
+    // promtool checks PromQL syntax inside a rules file: wrap each panel query as a recording rule,
+    // with Grafana's variables replaced by values Prometheus accepts.
+    const exprs: string[] = dashboard.panels.flatMap((p: { targets: Array<{ expr: string }> }) =>
+      p.targets.map((t) => t.expr.replaceAll('$__rate_interval', '5m').replaceAll('$namespace', '.*')),
+    );
+    const rulesFile = YAML.stringify({
+      groups: [
+        { name: 'dashboard', rules: exprs.map((expr, i) => ({ record: `dashboard:query_${i}`, expr })) },
+      ],
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'mlship-dashboard-'));
+    try {
+      await writeFile(join(dir, 'dashboard.rules.yaml'), rulesFile);
+      const { stdout } = await run('promtool', ['check', 'rules', join(dir, 'dashboard.rules.yaml')]);
+      expect(stdout).toContain(`SUCCESS: ${exprs.length} rules found`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
