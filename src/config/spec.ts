@@ -67,8 +67,10 @@ const driftSchema = z
     distance: z.number().positive().default(0.1),
     /** Minimum rows in a window before it is judged. */
     min_rows: z.number().int().positive().default(1000),
+    /** `auto`: Evidently's choice of test by column kind and sample size; `psi`: PSI decides for every column. */
+    stattest: z.enum(['auto', 'psi']).default('auto'),
   })
-  .default({ drift_share: 0.5, psi: 0.2, p_value: 0.05, distance: 0.1, min_rows: 1000 });
+  .default({ drift_share: 0.5, psi: 0.2, p_value: 0.05, distance: 0.1, min_rows: 1000, stattest: 'auto' });
 
 export const specSchema = z.strictObject({
   schema: z.literal(1),
