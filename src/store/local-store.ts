@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../util/fs.ts';
@@ -47,6 +48,17 @@ export class LocalStore implements ObjectStore {
     } catch (error) {
       throw this.notFound(error, key);
     }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    // Open first, so a missing object fails here with a clear error rather than mid-stream.
+    let handle: import('node:fs/promises').FileHandle;
+    try {
+      handle = await open(this.pathOf(key), 'r');
+    } catch (error) {
+      throw this.notFound(error, key);
+    }
+    return handle.createReadStream({ highWaterMark: 1 << 20 });
   }
 
   async exists(key: string): Promise<boolean> {

@@ -3,6 +3,8 @@
  * and mlship's `runs/`, `models/` and `capture/` live side by side in one store. The core does all
  * remote I/O through this interface; `openStore` picks the implementation from the URL.
  */
+import type { Readable } from 'node:stream';
+
 export interface StoreObjectInfo {
   key: string;
   size: number;
@@ -18,6 +20,11 @@ export interface ObjectStore {
   putFile(key: string, path: string): Promise<void>;
   /** Writes an object to a local file (via a temp file and rename) without holding it in memory. */
   getFile(key: string, path: string): Promise<void>;
+  /**
+   * Opens an object for streaming, so a caller can hash and write it in one pass (data pulls verify
+   * every object before it enters the cache). Rejects with a UserError when the object is missing.
+   */
+  getStream(key: string): Promise<Readable>;
   exists(key: string): Promise<boolean>;
   /** Lists objects whose keys start with `prefix`. */
   list(prefix: string): Promise<StoreObjectInfo[]>;

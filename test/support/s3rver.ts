@@ -1,0 +1,71 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A real S3 endpoint for tests and benchmarks: s3rver on 127.0.0.1, a free port, its data in a
+ * fresh temp directory. `stop()` closes it and removes the directory. s3rver accepts any request
+ * signed with its default key pair (below), which `env` carries for the AWS SDK's default chain.
+ */
+export interface S3rverHandle {
+  /** e.g. http://127.0.0.1:41234 */
+  endpoint: string;
+  port: number;
+  /** The directory s3rver keeps buckets in. */
+  directory: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Environment that points the AWS SDK (and aws cli) at this server. */
+  env: Record<string, string>;
+  /** Credentials object for clients that take them directly. */
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  stop(): Promise<void>;
+}
+
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+  httpServer?: { closeAllConnections?: () => void };
+}
+
+const require = createRequire(import.meta.url);
+const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
+
+export async function startS3rver(options: { buckets?: string[] } = {}): Promise<S3rverHandle> {
+  const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
+  });
+  const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const accessKeyId = 'S3RVER';
+  const secretAccessKey = 'S3RVER';
+  return {
+    endpoint,
+    port,
+    directory,
+    accessKeyId,
+    secretAccessKey,
+    credentials: { accessKeyId, secretAccessKey },
+    env: {
+      MLSHIP_S3_ENDPOINT: endpoint,
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_ACCESS_KEY_ID: accessKeyId,
+      AWS_SECRET_ACCESS_KEY: secretAccessKey,
+      AWS_REGION: 'us-east-1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
+    async stop() {
+      // Keep-alive sockets from clients would otherwise hold close() open.
+      server.httpServer?.closeAllConnections?.();
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
