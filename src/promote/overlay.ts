@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import YAML from 'yaml';
 import { UserError } from '../errors.ts';
 import { type EnvManifest, envManifestPath, parseEnvManifest } from '../gitops/manifest.ts';
@@ -82,8 +83,11 @@ export async function writeOverlay(
     '# Written by `mlship promote`: the model version this environment serves. Change it with a\n' +
     '# promotion (or a rollback, which is a promotion of an older version), not by hand.\n' +
     toYaml(next.manifest);
-  const current = existsSync(manifestFile) ? await readFile(manifestFile, 'utf8') : null;
-  if (current !== manifestText) {
+  const current = existsSync(manifestFile)
+    ? parseEnvManifest(await readFile(manifestFile, 'utf8'), manifestFile)
+    : null;
+  // Compared by content, not bytes: a hand-formatted model.yaml with the same values is not a change.
+  if (!current || !isDeepStrictEqual(current, next.manifest)) {
     await writeFileAtomic(manifestFile, manifestText);
     changedFiles.push(manifestFile);
   }
