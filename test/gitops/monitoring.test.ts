@@ -61,6 +61,31 @@ describe('Prometheus rules', () => {
   });
 });
 
+describe('metric names', () => {
+  it('are all series the inference service exports (serving/metrics.ts)', async () => {
+    const serving = await readFile(join(import.meta.dirname, '..', '..', 'serving', 'metrics.ts'), 'utf8');
+    const exported = new Set([...serving.matchAll(/name: '(mlship_[a-z_]+)'/g)].map((m) => m[1]));
+    expect(exported.size).toBeGreaterThan(5);
+    const files = [
+      'rules/mlship.rules.yaml',
+      'analysis/success-rate.yaml',
+      'analysis/latency-p99.yaml',
+      'dashboards/mlship.json',
+    ];
+    const used = new Set<string>();
+    for (const file of files) {
+      const text = await readFile(join(monitoring, file), 'utf8');
+      // Series names, not recording rules (`namespace:mlship_...`), with histogram suffixes removed.
+      for (const m of text.matchAll(/(?<![:\w])(mlship_[a-z_]+)/g))
+        used.add(m[1].replace(/_(bucket|sum|count)$/, ''));
+    }
+    expect([...used].filter((name) => !exported.has(name))).toEqual([]);
+    for (const name of ['mlship_requests_total', 'mlship_request_duration_seconds', 'mlship_feature_psi']) {
+      expect(used).toContain(name);
+    }
+  });
+});
+
 describe('Grafana dashboard', () => {
   it('has a panel for each signal, every query parsing as PromQL', async () => {
     const dashboard = JSON.parse(await readFile(join(monitoring, 'dashboards', 'mlship.json'), 'utf8'));
