@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { dirname } from 'node:path';
@@ -33,6 +33,22 @@ export interface S3StoreOptions {
   maxSockets?: number;
 }
 
+const IN_MEMORY_LIMIT = 8 << 20;
+
+/**
+ * Every failure reaches the caller as an error (the ones a user can fix become one-line
+ * UserErrors), so the SDK's own logging of failed commands is dropped, as is its note about not
+ * retrying a streamed upload; other warnings still show.
+ */
+const quietLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: (...args: unknown[]) => {
+    if (!String(args[0]).includes('non-retryable streaming request')) console.warn(...args);
+  },
+  error: () => {},
+};
+
 /** Parses `s3://bucket/prefix`. */
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
@@ -63,7 +79,10 @@ export class S3Store implements ObjectStore {
       process.env.AWS_ENDPOINT_URL;
     this.endpoint = endpoint ?? 'AWS S3';
     const maxSockets = options.maxSockets ?? 64;
+    // mlship supports Node 20 on purpose; the SDK's notice about its own future support is noise.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client({
+      logger: quietLogger,
       endpoint,
       forcePathStyle: endpoint !== undefined,
       region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
@@ -115,14 +134,12 @@ export class S3Store implements ObjectStore {
   async putFile(key: string, path: string): Promise<void> {
     const { size } = await stat(path);
     try {
-      // S3 replaces an object atomically, so readers never see half of it.
+      // S3 replaces an object atomically, so readers never see half of it. Small files go as a
+      // buffer, which the SDK can retry; big ones stream, so they never sit in memory.
+      const body =
+        size <= IN_MEMORY_LIMIT ? await readFile(path) : createReadStream(path, { highWaterMark: 1 << 20 });
       await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.keyOf(key),
-          Body: size === 0 ? Buffer.alloc(0) : createReadStream(path, { highWaterMark: 1 << 20 }),
-          ContentLength: size,
-        }),
+        new PutObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Body: body, ContentLength: size }),
       );
     } catch (error) {
       throw this.explain(error, key);
