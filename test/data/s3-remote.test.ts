@@ -14,7 +14,12 @@ const saved = { ...process.env };
 
 beforeAll(async () => {
   s3 = await startS3rver({ buckets: ['mlship'] });
-  client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: s3.credentials });
+  client = new S3Client({
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: s3.credentials,
+  });
 });
 afterAll(async () => {
   client?.destroy();
@@ -35,7 +40,11 @@ afterEach(async () => {
 });
 
 const bodyOf = async (key: string) =>
-  Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: 'mlship', Key: key }))).Body!.transformToByteArray());
+  Buffer.from(
+    await (
+      await client.send(new GetObjectCommand({ Bucket: 'mlship', Key: key }))
+    ).Body!.transformToByteArray(),
+  );
 
 describe('data push / pull against S3 (s3rver)', () => {
   it('pushes in DVC layout under the prefix, pulls into a fresh workspace, and reports status', async () => {
@@ -48,13 +57,20 @@ describe('data push / pull against S3 (s3rver)', () => {
     expect(await status({ workspace: source, remote })).toMatchObject({ missingOnRemote: 42, clean: false });
     expect(await push({ workspace: source, remote, jobs: 8 })).toMatchObject({ objects: 42, uploaded: 42 });
     const id = md5('a,b\n1,2\n');
-    expect((await bodyOf(`team/data/files/md5/${id.slice(0, 2)}/${id.slice(2)}`)).toString()).toBe('a,b\n1,2\n');
+    expect((await bodyOf(`team/data/files/md5/${id.slice(0, 2)}/${id.slice(2)}`)).toString()).toBe(
+      'a,b\n1,2\n',
+    );
     expect(await push({ workspace: source, remote })).toMatchObject({ uploaded: 0, alreadyOnRemote: 42 });
     expect((await status({ workspace: source, remote })).clean).toBe(true);
 
     await writeFile(join(target, 'data.lock'), await readFile(join(source, 'data.lock')));
-    expect(await pull({ workspace: target, remote, jobs: 8 })).toMatchObject({ files: 41, fetched: 42, checkedOut: 41 });
-    for (const [path, content] of Object.entries(files)) expect(await readFile(join(target, path), 'utf8')).toBe(content);
+    expect(await pull({ workspace: target, remote, jobs: 8 })).toMatchObject({
+      files: 41,
+      fetched: 42,
+      checkedOut: 41,
+    });
+    for (const [path, content] of Object.entries(files))
+      expect(await readFile(join(target, path), 'utf8')).toBe(content);
     expect(await pull({ workspace: target, remote })).toMatchObject({ fetched: 0, cacheHit: true });
   });
 
@@ -65,11 +81,17 @@ describe('data push / pull against S3 (s3rver)', () => {
     await push({ workspace: source, remote });
     const id = md5('good bytes');
     await client.send(
-      new PutObjectCommand({ Bucket: 'mlship', Key: `corrupt/files/md5/${id.slice(0, 2)}/${id.slice(2)}`, Body: 'evil' }),
+      new PutObjectCommand({
+        Bucket: 'mlship',
+        Key: `corrupt/files/md5/${id.slice(0, 2)}/${id.slice(2)}`,
+        Body: 'evil',
+      }),
     );
     await writeFile(join(target, 'data.lock'), await readFile(join(source, 'data.lock')));
     await expect(pull({ workspace: target, remote })).rejects.toThrow(
-      new RegExp(`model\\.bin: object ${id} in s3://mlship/corrupt is corrupt: its bytes hash to ${md5('evil')}`),
+      new RegExp(
+        `model\\.bin: object ${id} in s3://mlship/corrupt is corrupt: its bytes hash to ${md5('evil')}`,
+      ),
     );
   });
 
@@ -77,9 +99,13 @@ describe('data push / pull against S3 (s3rver)', () => {
     await writeFiles(source, { 'a.txt': 'a' });
     await addPaths({ workspace: source, paths: ['a.txt'] });
 
-    const missingBucket = await push({ workspace: source, remote: 's3://no-such-bucket/x' }).catch((e: unknown) => e);
+    const missingBucket = await push({ workspace: source, remote: 's3://no-such-bucket/x' }).catch(
+      (e: unknown) => e,
+    );
     expect(missingBucket).toBeInstanceOf(UserError);
-    expect((missingBucket as Error).message).toMatch(/^bucket "no-such-bucket" does not exist at http:\/\/127\.0\.0\.1:\d+ \(fix: create it/);
+    expect((missingBucket as Error).message).toMatch(
+      /^bucket "no-such-bucket" does not exist at http:\/\/127\.0\.0\.1:\d+ \(fix: create it/,
+    );
 
     // A port nothing listens on: s3rver's, once it is closed.
     const dead = await startS3rver();
@@ -87,17 +113,23 @@ describe('data push / pull against S3 (s3rver)', () => {
     process.env.MLSHIP_S3_ENDPOINT = dead.endpoint;
     const unreachable = await push({ workspace: source, remote: 's3://mlship/x' }).catch((e: unknown) => e);
     expect(unreachable).toBeInstanceOf(UserError);
-    expect((unreachable as Error).message).toMatch(/^cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:\d+ .*\(ECONNREFUSED\)/);
+    expect((unreachable as Error).message).toMatch(
+      /^cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:\d+ .*\(ECONNREFUSED\)/,
+    );
 
     process.env.MLSHIP_S3_ENDPOINT = s3.endpoint;
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[name];
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'])
+      delete process.env[name];
     process.env.AWS_SHARED_CREDENTIALS_FILE = join(source, 'no-credentials');
     process.env.AWS_CONFIG_FILE = join(source, 'no-config');
     process.env.AWS_EC2_METADATA_DISABLED = 'true';
     const noCredentials = await push({ workspace: source, remote: 's3://mlship/x' }).catch((e: unknown) => e);
     expect(noCredentials).toBeInstanceOf(UserError);
-    expect((noCredentials as Error).message).toMatch(/^no AWS credentials found for s3:\/\/mlship\/x \(fix: set AWS_ACCESS_KEY_ID/);
-    for (const error of [missingBucket, unreachable, noCredentials]) expect((error as Error).message).not.toContain('\n');
+    expect((noCredentials as Error).message).toMatch(
+      /^no AWS credentials found for s3:\/\/mlship\/x \(fix: set AWS_ACCESS_KEY_ID/,
+    );
+    for (const error of [missingBucket, unreachable, noCredentials])
+      expect((error as Error).message).not.toContain('\n');
   });
 
   it('serves the generic store operations the other rooms use', async () => {
@@ -111,7 +143,9 @@ describe('data push / pull against S3 (s3rver)', () => {
     expect(await store.exists('models/m/abc.onnx')).toBe(true);
     expect(await store.exists('models/m/nope.onnx')).toBe(false);
     expect(await store.list('runs/')).toEqual([{ key: 'runs/r1/run.json', size: 11 }]);
-    await expect(store.get('runs/missing.json')).rejects.toThrow(/object runs\/missing\.json is not in the store s3:\/\/mlship\/store/);
+    await expect(store.get('runs/missing.json')).rejects.toThrow(
+      /object runs\/missing\.json is not in the store s3:\/\/mlship\/store/,
+    );
     expect(() => openStore('s3://Bad_Bucket/x')).toThrow(UserError);
     expect(() => openStore('gs://bucket/x')).toThrow(/scheme mlship does not support/);
   });
