@@ -1,0 +1,171 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { InferenceService, ServiceObserver } from '../src/serve/service.ts';
+
+/**
+ * The service's Prometheus series (names as gitops/monitoring's rules and dashboard read them):
+ *   mlship_requests_total{method,route,status}            requests answered
+ *   mlship_request_duration_seconds{method,route,status}  request latency (histogram)
+ *   mlship_predicted_rows_total                           rows scored
+ *   mlship_batch_size                                     rows per model run (histogram)
+ *   mlship_inference_duration_seconds                     onnxruntime time per model run (histogram)
+ *   mlship_queue_depth                                    rows waiting for a model run
+ *   mlship_model_info{model,version,sha256,environment}   1 for the model served
+ *   mlship_model_ready                                    1 once verified, loaded and warmed
+ *   mlship_prediction_score                               score distribution (histogram)
+ *   mlship_feature_psi{feature}                           PSI of the sliding window vs the profile
+ *   mlship_score_psi                                      the same for the score
+ *   mlship_drift_window_rows{feature}                     rows in each feature's window
+ *   mlship_capture_rows_total{outcome}                    captured rows written, dropped or failed
+ *   mlship_capture_failures_total                         capture writes that failed
+ * plus prom-client's process_* and nodejs_* metrics.
+ */
+export interface ServiceMetrics {
+  registry: Registry;
+  observer: ServiceObserver;
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
+  /** Sets the model info and wires the drift gauges to the loaded service. */
+  attach(service: InferenceService): void;
+}
+
+export function createMetrics(): ServiceMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'mlship_requests_total',
+    help: 'HTTP requests answered, by route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'mlship_request_duration_seconds',
+    help: 'HTTP request latency',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const rows = new Counter({
+    name: 'mlship_predicted_rows_total',
+    help: 'Rows scored',
+    registers: [registry],
+  });
+  const batchSize = new Histogram({
+    name: 'mlship_batch_size',
+    help: 'Rows per model run (dynamic batching)',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096],
+    registers: [registry],
+  });
+  const inference = new Histogram({
+    name: 'mlship_inference_duration_seconds',
+    help: 'onnxruntime time per model run',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [registry],
+  });
+  const queue = new Gauge({
+    name: 'mlship_queue_depth',
+    help: 'Rows waiting for a model run',
+    registers: [registry],
+  });
+  const info = new Gauge({
+    name: 'mlship_model_info',
+    help: 'The model this process serves (value 1)',
+    labelNames: ['model', 'version', 'sha256', 'environment'],
+    registers: [registry],
+  });
+  const ready = new Gauge({
+    name: 'mlship_model_ready',
+    help: '1 once the model is verified, loaded and warmed',
+    registers: [registry],
+  });
+  const score = new Histogram({
+    name: 'mlship_prediction_score',
+    help: 'Predicted score (probability of the positive class, or the value)',
+    buckets: [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+    registers: [registry],
+  });
+  const captureRows = new Counter({
+    name: 'mlship_capture_rows_total',
+    help: 'Captured rows, by outcome (written, dropped when the buffer was full, failed to write)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const captureFailures = new Counter({
+    name: 'mlship_capture_failures_total',
+    help: 'Capture files that could not be written to the store',
+    registers: [registry],
+  });
+  let service: InferenceService | undefined;
+  new Gauge({
+    name: 'mlship_feature_psi',
+    help: 'Population stability index of the sliding window of served values against the reference profile',
+    labelNames: ['feature'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const f of service?.featurePsi() ?? []) this.set({ feature: f.feature }, f.psi);
+    },
+  });
+  new Gauge({
+    name: 'mlship_drift_window_rows',
+    help: 'Served values in the sliding drift window, per feature',
+    labelNames: ['feature'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const f of service?.featurePsi() ?? []) this.set({ feature: f.feature }, f.rows);
+    },
+  });
+  new Gauge({
+    name: 'mlship_score_psi',
+    help: 'Population stability index of the sliding window of scores against the reference profile',
+    registers: [registry],
+    collect() {
+      const psi = service?.scorePsi();
+      if (psi !== undefined) this.set(psi);
+    },
+  });
+  ready.set(0);
+  for (const outcome of ['written', 'dropped', 'failed']) captureRows.inc({ outcome }, 0);
+  return {
+    registry,
+    observeRequest(method, route, status, seconds) {
+      const labels = { method, route, status: String(status) };
+      requests.inc(labels);
+      duration.observe(labels, seconds);
+    },
+    attach(served) {
+      service = served;
+      const model = served.model;
+      if (model) {
+        info.set(
+          {
+            model: model.name,
+            version: String(model.version),
+            sha256: model.sha256,
+            environment: model.environment,
+          },
+          1,
+        );
+      }
+    },
+    observer: {
+      onBatch(batchRows, seconds) {
+        batchSize.observe(batchRows);
+        inference.observe(seconds);
+      },
+      onQueueDepth(depth) {
+        queue.set(depth);
+      },
+      onPredicted(count, scores) {
+        rows.inc(count);
+        for (let i = 0; i < scores.length; i++) if (!Number.isNaN(scores[i])) score.observe(scores[i]);
+      },
+      onCapture(outcome, count) {
+        captureRows.inc({ outcome }, count);
+        if (outcome === 'failed') captureFailures.inc();
+      },
+      onState(state) {
+        ready.set(state === 'ready' ? 1 : 0);
+      },
+    },
+  };
+}
