@@ -35,8 +35,6 @@ export interface CaptureWindow {
   scores: Float64Array;
   /** Model version that answered each row (a window can span a rollout). */
   versions: Int32Array;
-  /** Row timestamps (ms since epoch). */
-  times: Float64Array;
   files: string[];
   bytes: number;
   /** Rows whose timestamps fell outside the window and were skipped. */
@@ -64,8 +62,8 @@ export async function readCaptureWindow(options: CaptureWindowOptions): Promise<
   options.onProgress?.(`reading ${keys.length} capture file(s) from ${store.url}`);
   const builder = new WindowBuilder(options.features);
   const limit = pLimit(options.concurrency ?? 8);
-  const lo = from.getTime();
-  const hi = to.getTime();
+  const lo = from.toISOString();
+  const hi = to.toISOString();
   // Decompress in parallel (zlib runs on the thread pool) but parse in key order, so rows keep
   // a deterministic order whatever finishes first.
   const texts = keys.map(({ key }) =>
@@ -93,6 +91,14 @@ function hourOfKey(key: string, prefix: string): number | undefined {
   return Date.UTC(y, m - 1, d, h);
 }
 
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A record's time as `toISOString()` spells it, or '' (outside every window) when unreadable. */
+function isoOrEmpty(ts: unknown): string {
+  const time = typeof ts === 'string' ? Date.parse(ts) : Number.NaN;
+  return Number.isNaN(time) ? '' : new Date(time).toISOString();
+}
+
 /** Grows typed columns row by row, dictionary-encoding categoricals. */
 class WindowBuilder {
   private capacity = 1024;
@@ -107,7 +113,6 @@ class WindowBuilder {
   }> = [];
   private scores = new Float64Array(this.capacity);
   private versions = new Int32Array(this.capacity);
-  private times = new Float64Array(this.capacity);
 
   constructor(private readonly features: FeatureSpec[]) {
     for (const f of features) {
@@ -122,7 +127,8 @@ class WindowBuilder {
     }
   }
 
-  addLines(text: string, lo: number, hi: number, file: string): void {
+  /** `lo`/`hi` are ISO-8601 UTC strings: in that fixed format, string order is time order. */
+  addLines(text: string, lo: string, hi: string, file: string): void {
     let start = 0;
     let line = 0;
     while (start < text.length) {
@@ -134,15 +140,16 @@ class WindowBuilder {
     }
   }
 
-  private addRecord(json: string, lo: number, hi: number, file: string, line: number): void {
+  private addRecord(json: string, lo: string, hi: string, file: string, line: number): void {
     let record: CaptureRecord;
     try {
       record = JSON.parse(json) as CaptureRecord;
     } catch (error) {
       throw new Error(`${file}:${line}: not a JSON capture record (${(error as Error).message})`);
     }
-    const time = Date.parse(record.ts);
-    if (!(time >= lo && time < hi)) {
+    // Comparing the strings avoids a Date.parse per row; other spellings of a time are normalised first.
+    const ts = typeof record.ts === 'string' && ISO_UTC.test(record.ts) ? record.ts : isoOrEmpty(record.ts);
+    if (!(ts >= lo && ts < hi)) {
       this.skipped++;
       return;
     }
@@ -172,7 +179,6 @@ class WindowBuilder {
     }
     this.scores[r] = typeof record.outputs.score === 'number' ? record.outputs.score : Number.NaN;
     this.versions[r] = record.version;
-    this.times[r] = time;
   }
 
   private grow(): void {
@@ -186,7 +192,6 @@ class WindowBuilder {
     for (const c of this.categorical) c.codes = grow(c.codes, (n) => new Int32Array(n));
     this.scores = grow(this.scores, (n) => new Float64Array(n));
     this.versions = grow(this.versions, (n) => new Int32Array(n));
-    this.times = grow(this.times, (n) => new Float64Array(n));
   }
 
   finish(): Omit<CaptureWindow, 'files' | 'bytes'> {
@@ -209,7 +214,6 @@ class WindowBuilder {
       dataset: { numRows: n, columns },
       scores: this.scores.slice(0, n),
       versions: this.versions.slice(0, n),
-      times: this.times.slice(0, n),
       skipped: this.skipped,
     };
   }
