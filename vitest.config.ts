@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: tests that start servers or train models must not starve each other.
     maxWorkers: 2,
+    // @actions/workflow-parser imports its JSON schemas without `with { type: 'json' }`, which Node's
+    // own loader refuses: let Vite transform it.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });
