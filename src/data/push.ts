@@ -58,7 +58,9 @@ export async function push(options: PushOptions): Promise<PushResult> {
   const upload = (batch: string[]) =>
     runBounded(
       batch.map((id) => async () => {
-        progress.bytes += await uploadObject(store, id, ws.cache);
+        // Await first: `x += await y` reads x before the await and loses concurrent additions.
+        const bytes = await uploadObject(store, id, ws.cache);
+        progress.bytes += bytes;
         progress.done++;
         ws.progress({ phase: 'upload', ...progress });
       }),

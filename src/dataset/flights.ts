@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -18,7 +20,22 @@ export interface FlightMonth {
   bytes: Uint8Array;
 }
 
-export async function splitFlightsByMonth(sourcePath: string): Promise<FlightMonth[]> {
+/** flights-3m.parquet inside the vega-datasets package. */
+export function flightsSourcePath(): string {
+  // The package exports only its JS index; the data files sit one folder up from build/.
+  const entry = createRequire(import.meta.url).resolve('vega-datasets');
+  return join(dirname(entry), '..', 'data', 'flights-3m.parquet');
+}
+
+export interface SplitOptions {
+  /** Keep only the first N flights of each month (in time order); all when absent. */
+  rowsPerMonth?: number;
+}
+
+export async function splitFlightsByMonth(
+  sourcePath: string,
+  options: SplitOptions = {},
+): Promise<FlightMonth[]> {
   const file = await asyncBufferFromFile(sourcePath);
   const metadata = await parquetMetadataAsync(file);
   const total = Number(metadata.num_rows);
@@ -54,7 +71,7 @@ export async function splitFlightsByMonth(sourcePath: string): Promise<FlightMon
   }
 
   return FLIGHT_MONTHS.map((month) => {
-    const rows = byMonth.get(month)!;
+    const rows = byMonth.get(month)!.slice(0, options.rowsPerMonth ?? Number.POSITIVE_INFINITY);
     const n = rows.length;
     const depHour = new Int32Array(n);
     const dayOfWeek = new Int32Array(n);
