@@ -12,6 +12,7 @@ const program = new Command('mlship')
 
 const commandModules = [
   // Each entry: a module under ./commands that exports register(program).
+  import('./commands/drift-check.ts'),
   import('./commands/data.ts'),
 ] as Array<Promise<{ register: (program: Command) => void }>>;
 
