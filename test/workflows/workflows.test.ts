@@ -167,6 +167,7 @@ describe('workflows', () => {
     for (const w of workflows) {
       for (const { id, job } of jobsOf(w)) {
         const steps = (job.steps ?? []) as Yaml[];
+        const stepIds = new Set(steps.map((s) => s.id).filter((stepId) => typeof stepId === 'string'));
         const stepAction = new Map(
           steps
             .filter((s) => typeof s.id === 'string' && typeof s.uses === 'string')
@@ -177,7 +178,7 @@ describe('workflows', () => {
         )) {
           const uses = stepAction.get(stepId);
           const name = uses && localActionName(uses);
-          if (!uses) problems.push(`${w.file}/${id}: steps.${stepId} is not a step with an id and uses`);
+          if (!stepIds.has(stepId)) problems.push(`${w.file}/${id}: no step has the id ${stepId}`);
           else if (name) {
             const action = actions.find((a) => a.name === name);
             const outputs = Object.keys((action?.doc.outputs ?? {}) as object);
