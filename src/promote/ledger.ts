@@ -1,20 +1,18 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.ts';
-import { type Ledger, type LedgerEntry, ledgerPath, ledgerSchema } from '../registry/ledger.ts';
-import { parseYaml } from '../util/fs.ts';
-import { validate } from '../util/validate.ts';
+import type { Ledger, LedgerEntry } from '../registry/ledger.ts';
+import { ledgerPath } from '../registry/ledger.ts';
+import { readLedger } from '../registry/ledger-io.ts';
 
 /** Reads `gitops/registry/<model>.yaml`, validated, with a fix that says how a model gets registered. */
 export async function readLedgerFile(gitopsDir: string, model: string): Promise<Ledger> {
-  const file = ledgerPath(gitopsDir, model);
-  if (!existsSync(file)) {
+  const ledger = await readLedger(gitopsDir, model);
+  if (ledger.versions.length === 0) {
     throw new UserError(`model "${model}" has no registered versions`, {
-      file,
-      fix: `register a version first (mlship register), or check the model name`,
+      file: ledgerPath(gitopsDir, model),
+      fix: 'register a version first (mlship register), or check the model name',
     });
   }
-  return validate(ledgerSchema, parseYaml(await readFile(file, 'utf8'), file), file);
+  return ledger;
 }
 
 /** The requested version, or the newest registered one. */
