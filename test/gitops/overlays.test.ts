@@ -2,6 +2,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configFromEnv } from '../../serving/server.ts';
 import { type ImagePin, readOverlay, writeOverlay } from '../../src/promote/overlay.ts';
 import { type KubernetesObject, renderOverlay, renderOverlayObjects } from '../../src/promote/render.ts';
 import { schemaProblems } from './kubernetes-schemas.ts';
@@ -92,6 +93,18 @@ describe.each(['staging', 'production'])('overlays/%s', (env) => {
     const tmp = container.volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/tmp');
     expect(pod.volumes.find((v: { name: string }) => v.name === tmp.name).emptyDir).toBeDefined();
     expect(container.resources.limits.memory).toBeDefined();
+
+    // The service, configured from exactly this environment, reads the mounted manifest and
+    // listens on the port the probes and Services use.
+    const containerEnv = Object.fromEntries(
+      container.env
+        .filter((e: { value?: string }) => e.value !== undefined)
+        .map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
+    const config = configFromEnv({ ...containerEnv, MLSHIP_POD: 'mlship-serve-abc' });
+    expect(config.manifestPath).toBe(`${mount.mountPath}/model.yaml`);
+    expect(container.ports.find((p: { name: string }) => p.name === 'http').containerPort).toBe(config.port);
+    expect(config.remote).toMatch(/^s3:\/\//);
   });
 
   it('points the canary at rendered Services and AnalysisTemplates', () => {
