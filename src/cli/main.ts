@@ -12,6 +12,8 @@ const program = new Command('mlship')
 
 const commandModules = [
   // Each entry: a module under ./commands that exports register(program).
+  import('./commands/train.ts'),
+  import('./commands/runs.ts'),
   import('./commands/drift-check.ts'),
   import('./commands/data.ts'),
   import('./commands/serve.ts'),
