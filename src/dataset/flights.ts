@@ -28,7 +28,7 @@ export function flightsSourcePath(): string {
 }
 
 export interface SplitOptions {
-  /** Keep only the first N flights of each month (in time order); all when absent. */
+  /** Keep about N flights of each month, evenly spaced through it (time order kept); all when absent. */
   rowsPerMonth?: number;
 }
 
@@ -71,7 +71,7 @@ export async function splitFlightsByMonth(
   }
 
   return FLIGHT_MONTHS.map((month) => {
-    const rows = byMonth.get(month)!.slice(0, options.rowsPerMonth ?? Number.POSITIVE_INFINITY);
+    const rows = evenlySpaced(byMonth.get(month)!, options.rowsPerMonth);
     const n = rows.length;
     const depHour = new Int32Array(n);
     const dayOfWeek = new Int32Array(n);
@@ -103,4 +103,11 @@ export async function splitFlightsByMonth(
     });
     return { month, rows: n, bytes: new Uint8Array(buffer) };
   });
+}
+
+/** Every k-th row, so a small slice still covers the whole month (its days, weekdays and hours). */
+function evenlySpaced(rows: number[], wanted: number | undefined): number[] {
+  if (wanted === undefined || wanted >= rows.length) return rows;
+  const step = rows.length / wanted;
+  return Array.from({ length: wanted }, (_, i) => rows[Math.floor(i * step)]);
 }

@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { addPaths, pull, push } from '../data/index.ts';
 import { flightsSourcePath, splitFlightsByMonth } from '../dataset/flights.ts';
 import { writeFileAtomic } from '../util/fs.ts';
+import { type DemoVersion, runModelLifecycle } from './lifecycle.ts';
 import { cloneFresh, createDemoWorld, type DemoWorld } from './workspace.ts';
 
 /**
@@ -24,6 +25,7 @@ export interface DemoOptions {
 export interface DemoSummary {
   world: DemoWorld;
   data: { files: number; bytes: number; pushed: number; pulled: number };
+  versions: DemoVersion[];
   reports: Record<string, string>;
 }
 
@@ -71,12 +73,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     `    fetched ${pulled.fetched} objects (${mb(pulled.fetchedBytes)}), checked out ${pulled.checkedOut} files, every one verified against its md5`,
   );
 
-  return {
-    world,
-    data: { files: out.nfiles ?? 1, bytes: out.size, pushed: added.pushed.uploaded, pulled: pulled.fetched },
-    reports: {},
+  const data = {
+    files: out.nfiles ?? 1,
+    bytes: out.size,
+    pushed: added.pushed.uploaded,
+    pulled: pulled.fetched,
   };
+  const lifecycle = await runModelLifecycle(world, options, step);
+  return { world, data, ...lifecycle };
 }
+
+export type Step = <T>(title: string, work: () => Promise<T>) => Promise<T>;
 
 function stepper(log: (line: string) => void) {
   let n = 0;

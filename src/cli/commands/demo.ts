@@ -11,7 +11,7 @@ export function register(program: Command): void {
       'run the whole lifecycle locally: data, train, evaluate, register, promote, serve, drift, retrain',
     )
     .option('--dir <path>', 'where the demo builds its world (wiped first)', '.mlship/demo')
-    .option('--rows-per-month <n>', 'use only the first N flights of each month (quick run)', (v) =>
+    .option('--rows-per-month <n>', 'use about N flights of each month, evenly spaced (a quick run)', (v) =>
       Number(v),
     )
     .option('--json', 'print the summary as JSON')
