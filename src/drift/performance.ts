@@ -6,9 +6,9 @@ import { computeMetrics, regressionOf, type Task } from '../metrics/index.ts';
  * The model's performance on a window, once outcomes have arrived. Outcomes come as a labelled
  * data set (e.g. the tracked month of flights with its `delayed` column); captured rows are matched
  * to labelled rows by their feature values, since the service never sees the outcome and a
- * request carries no business key. Each labelled row is used at most once; rows with identical
- * features share a score, so which of them takes which label does not change the metrics. The
- * captured score is used as it is: no model is re-run.
+ * request carries no business key. Each labelled row is used at most once, identical rows taking
+ * their labels in file order; identical rows share a score, so among captured duplicates it does
+ * not matter which takes which label. The captured score is used as it is: no model is re-run.
  */
 export interface WindowPerformance {
   /** Captured rows matched to a labelled row. */
@@ -47,19 +47,22 @@ export function windowPerformance(options: WindowPerformanceOptions): WindowPerf
       'window performance needs per-class scores, which capture logs do not keep for multiclass models',
     );
   }
-  const queues = new Map<string, number[]>();
+  // Labels of identical rows queue up in file order and are taken in that order.
+  const queues = new Map<string, { labels: number[]; next: number }>();
   for (let r = 0; r < labelled.numRows; r++) {
     if (Number.isNaN(labels[r])) continue;
     const key = rowKey(labelled, features, r);
     const queue = queues.get(key);
-    if (queue) queue.push(labels[r]);
-    else queues.set(key, [labels[r]]);
+    if (queue) queue.labels.push(labels[r]);
+    else queues.set(key, { labels: [labels[r]], next: 0 });
   }
   const matchedLabels: number[] = [];
   const matchedScores: number[] = [];
   for (let r = 0; r < window.numRows; r++) {
-    const label = queues.get(rowKey(window, features, r))?.pop();
-    if (label === undefined || Number.isNaN(options.scores[r])) continue;
+    if (Number.isNaN(options.scores[r])) continue;
+    const queue = queues.get(rowKey(window, features, r));
+    if (!queue || queue.next === queue.labels.length) continue;
+    const label = queue.labels[queue.next++];
     matchedLabels.push(label);
     matchedScores.push(options.scores[r]);
   }

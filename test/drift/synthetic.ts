@@ -37,7 +37,8 @@ export function rows(n: number, seed: number, shift = 0): Row[] {
     const dep_hour = Math.min(23, Math.floor(6 + 17 * random() ** (1 + shift)));
     const k = Math.floor(30 * random() ** (3 - 2 * shift));
     const origin = random() < 0.01 ? '' : `A${String(k).padStart(2, '0')}`;
-    const score = Math.min(0.99, Math.max(0.01, 0.1 + dep_hour / 60 + (k % 5) / 40 + 0.1 * random()));
+    // A function of the features only, as a model's score is.
+    const score = Math.min(0.99, Math.max(0.01, 0.1 + dep_hour / 60 + (k % 5) / 40 + distance / 25_000));
     out.push({ distance, dep_hour, origin, score, label: random() < score ? 1 : 0 });
   }
   return out;

@@ -13,6 +13,9 @@ import { LocalStore } from '../../src/store/local-store.ts';
 import { toYaml } from '../../src/util/fs.ts';
 import { FEATURES, rows, toDataset, toRecords } from './synthetic.ts';
 
+/** The traffic captured on 2001-06-03 (with its outcomes, which the service never saw). */
+export const CAPTURED = rows(2000, 22, 0.7);
+
 export async function makeProject(dir: string, environment = 'staging'): Promise<void> {
   await writeFile(
     join(dir, 'mlship.yaml'),
@@ -55,7 +58,7 @@ remote: remote
     }),
   );
   const start = new Date('2001-06-03T00:00:00Z');
-  const records = toRecords(rows(2000, 22, 0.7), start);
+  const records = toRecords(CAPTURED, start);
   await store.put(
     captureKey('flights', environment, start, 'pod', 0),
     gzipSync(records.map((r) => JSON.stringify(r)).join('\n')),
