@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { RequestError } from '@octokit/request-error';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitHubClient, type GitHubClient, repoFromEnv } from '../../src/github/client.ts';
@@ -166,6 +167,41 @@ describe('fake GitHub, checked against the OpenAPI description', () => {
     expect(await statusOf(octokit.rest.repos.listReleases({ owner, repo }))).toBe(501);
     expect(gh.invalidRequests.slice(before)[0].operationId).toBe('repos/list-releases');
     gh.invalidRequests.length = before;
+  });
+});
+
+describe('fake GitHub workflow dispatches, checked against the workflow files', () => {
+  it("accepts retrain.yml's declared inputs and rejects what GitHub rejects", async () => {
+    const gh = await startFakeGitHub({
+      owner,
+      repo,
+      workflowsDir: join(import.meta.dirname, '../../.github/workflows'),
+    });
+    try {
+      const octokit = createGitHubClient({ token: 't', baseUrl: gh.url });
+      const dispatch = (workflow_id: string, inputs: Record<string, string>) =>
+        octokit.rest.actions.createWorkflowDispatch({ owner, repo, workflow_id, ref: 'main', inputs }).then(
+          (r) => r.status,
+          (e: RequestError) => e.status,
+        );
+      expect(await dispatch('retrain.yml', { reason: 'drift in production' })).toBe(204);
+      expect(await dispatch('retrain.yml', { reason: 'x', 'window-from': '2001-05-01' })).toBe(422);
+      expect(await dispatch('ci.yml', {})).toBe(422);
+      expect(await dispatch('nope.yml', {})).toBe(404);
+      expect(await dispatch('promote.yml', { environment: 'moon' })).toBe(422);
+      expect(await dispatch('promote.yml', {})).toBe(422);
+      expect(await dispatch('promote.yml', { environment: 'staging', version: '2' })).toBe(204);
+      expect(gh.invalidRequests.map((r) => r.problems.join())).toEqual([
+        'Unexpected inputs provided: ["window-from"]',
+        "Workflow does not have 'workflow_dispatch' trigger",
+        'Not Found: no workflow nope.yml',
+        "Provided value 'moon' for input 'environment' not in the list of allowed values",
+        "Required input 'environment' not provided",
+      ]);
+      expect(gh.state.dispatches.map((d) => d.workflowId)).toEqual(['retrain.yml', 'promote.yml']);
+    } finally {
+      await gh.close();
+    }
   });
 });
 

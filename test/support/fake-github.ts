@@ -14,8 +14,12 @@
  *   const octokit = createGitHubClient({ token: 'test', baseUrl: gh.url });
  *   ...; expect(gh.invalidRequests).toEqual([]); await gh.close();
  */
+
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { gitHubOpenApi, type Schema } from './github-openapi.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -103,6 +107,12 @@ export interface FakeGitHubOptions {
   /** Login the token acts as (authors of created comments, issues and pulls). */
   actor?: string;
   defaultBranch?: string;
+  /**
+   * The repository's .github/workflows directory: when given, workflow dispatches are checked against
+   * the named workflow's `on.workflow_dispatch.inputs` as GitHub checks them (unknown workflow, no
+   * dispatch trigger, undeclared or missing required inputs, a value outside a choice's options).
+   */
+  workflowsDir?: string;
 }
 
 /** A reply from a handler: status and JSON body (undefined for 204). */
@@ -511,6 +521,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     },
 
     'actions/create-workflow-dispatch': (p, _q, b) => {
+      if (options.workflowsDir) checkDispatch(options.workflowsDir, p.workflow_id, b.inputs);
       state.dispatches.push({
         workflowId: p.workflow_id as string | number,
         ref: String(b.ref),
@@ -664,6 +675,57 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/** GitHub's checks on a workflow_dispatch against the workflow file (see FakeGitHubOptions.workflowsDir). */
+function checkDispatch(workflowsDir: string, workflowId: unknown, given: unknown): void {
+  // Numeric ids name workflows by database id, which a directory of files cannot resolve.
+  if (typeof workflowId !== 'string') return;
+  const path = join(workflowsDir, workflowId);
+  if (!existsSync(path)) throw new HttpProblem(404, `Not Found: no workflow ${workflowId}`, true);
+  const doc = parse(readFileSync(path, 'utf8')) as { on?: unknown };
+  const on = doc.on;
+  const triggers =
+    typeof on === 'string'
+      ? { [on]: null }
+      : Array.isArray(on)
+        ? Object.fromEntries(on.map((t) => [t, null]))
+        : on;
+  if (!triggers || typeof triggers !== 'object' || !('workflow_dispatch' in triggers)) {
+    throw new HttpProblem(422, "Workflow does not have 'workflow_dispatch' trigger", true);
+  }
+  const declared = ((triggers as Record<string, { inputs?: Record<string, DispatchInput> } | null>)
+    .workflow_dispatch?.inputs ?? {}) as Record<string, DispatchInput>;
+  const inputs = (given ?? {}) as Record<string, unknown>;
+  const unexpected = Object.keys(inputs).filter((name) => !(name in declared));
+  if (unexpected.length > 0)
+    throw new HttpProblem(422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`, true);
+  for (const [name, input] of Object.entries(declared)) {
+    const value = inputs[name];
+    if (value === undefined) {
+      if (input?.required === true && input.default === undefined) {
+        throw new HttpProblem(422, `Required input '${name}' not provided`, true);
+      }
+      continue;
+    }
+    if (input?.type === 'choice' && !(input.options ?? []).map(String).includes(String(value))) {
+      throw new HttpProblem(
+        422,
+        `Provided value '${String(value)}' for input '${name}' not in the list of allowed values`,
+        true,
+      );
+    }
+    if (input?.type === 'boolean' && !['true', 'false'].includes(String(value))) {
+      throw new HttpProblem(422, `Provided value for input '${name}' is not a boolean`, true);
+    }
+  }
+}
+
+interface DispatchInput {
+  type?: string;
+  required?: boolean;
+  default?: unknown;
+  options?: unknown[];
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
