@@ -49,6 +49,7 @@ for (const name of names) {
   });
   const files: Record<string, Buffer | string> = { 'index.js': code };
   for (const [asset, { source }] of Object.entries(assets)) files[asset] = source;
+  await bundleOnnxRuntime(files);
   if (check) {
     for (const [file, content] of Object.entries(files)) {
       const path = join(dir, 'dist', file);
@@ -72,3 +73,23 @@ for (const name of names) {
 }
 await rm(buildDir, { recursive: true, force: true });
 if (stale > 0) process.exit(1);
+
+/**
+ * onnxruntime-node loads its native binding with a computed path ncc cannot follow
+ * (`../bin/napi-v6/${platform}/${arch}/onnxruntime_binding.node`, relative to the bundle). Actions
+ * run on Linux x64 runners, so a bundle that scores models carries that platform's binding and
+ * shared library in dist/bin/ and loads them from there. Identical files in several actions are
+ * one blob in git.
+ */
+async function bundleOnnxRuntime(files: Record<string, Buffer | string>): Promise<void> {
+  // The bundle's source text, not a template of ours.
+  const tail = '/napi-v6/$' + '{process.platform}/$' + '{process.arch}/onnxruntime_binding.node`';
+  const reference = '`../bin' + tail;
+  const code = String(files['index.js']);
+  if (!code.includes(reference)) return;
+  files['index.js'] = code.replace(reference, '`./bin' + tail);
+  const dir = join(root, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux', 'x64');
+  for (const file of await readdir(dir)) {
+    files[`bin/napi-v6/linux/x64/${file}`] = await readFile(join(dir, file));
+  }
+}

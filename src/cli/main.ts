@@ -18,6 +18,9 @@ const commandModules = [
   import('./commands/data.ts'),
   import('./commands/serve.ts'),
   import('./commands/promote.ts'),
+  import('./commands/evaluate.ts'),
+  import('./commands/register.ts'),
+  import('./commands/registry.ts'),
 ] as Array<Promise<{ register: (program: Command) => void }>>;
 
 for (const module of await Promise.all(commandModules)) module.register(program);

@@ -40,6 +40,8 @@ export interface RegisterOptions {
   maxAttempts?: number;
   onProgress?: (message: string) => void;
   now?: () => Date;
+  /** Author, committer and tagger for the ledger commit and tag; default git's own configuration. */
+  identity?: { name: string; email: string };
   /** Called after the version is committed locally, before it is pushed (lets tests lose a race on purpose). */
   beforePush?: (attempt: number) => Promise<void>;
 }
@@ -123,6 +125,16 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
   const metrics = evaluation?.sha256 === sha256 ? evaluation.metrics : run.metrics.test;
 
   const git = simpleGit(options.repoDir);
+  if (options.identity) {
+    const { name, email } = options.identity;
+    git.env({
+      ...process.env,
+      GIT_AUTHOR_NAME: name,
+      GIT_AUTHOR_EMAIL: email,
+      GIT_COMMITTER_NAME: name,
+      GIT_COMMITTER_EMAIL: email,
+    });
+  }
   const branch = options.branch ?? (await git.revparse(['--abbrev-ref', 'HEAD'])).trim();
   const file = ledgerPath(gitopsDir, model);
   const fileInRepo = relative(options.repoDir, file);

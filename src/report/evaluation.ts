@@ -152,7 +152,7 @@ async function calibrationChart(models: ScoredModel[]): Promise<string> {
           y: {
             field: 'observed',
             type: 'quantitative',
-            title: 'observed share delayed',
+            title: 'observed share positive',
             scale: { domain: [0, 1] },
           },
           color: modelColor(models),
@@ -468,7 +468,7 @@ export async function renderEvaluationReport(input: EvaluationReportInput): Prom
     const binary = binaryModels(models);
     sections.push({
       title: 'Ranking: ROC and precision–recall',
-      lead: 'Higher curves rank delayed flights above on-time ones better; the dashed lines are a random guess.',
+      lead: 'Higher curves rank positives above negatives better; the dashed lines are a random guess.',
       body: chartGrid([{ svg: await rocChart(models) }, { svg: await prChart(models) }]),
     });
     sections.push({
