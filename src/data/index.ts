@@ -11,5 +11,6 @@ export { type DataLock, type LockOut, readLock, writeLock } from './lock.ts';
 export { lockDigest } from './lock-digest.ts';
 export { type PullOptions, type PullResult, pull } from './pull.ts';
 export { type PushOptions, type PushResult, push } from './push.ts';
+export { type ResolveRemoteOptions, resolveRemote } from './remote.ts';
 export { type OutStatus, type StatusOptions, type StatusResult, status } from './status.ts';
 export { type DataProgress, defaultJobs, type RemoteOption, type WorkspaceOptions } from './workspace.ts';

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -66,6 +68,34 @@ export async function startS3rver(options: { buckets?: string[] } = {}): Promise
       server.httpServer?.closeAllConnections?.();
       await server.close();
       await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The same server in a child process (see s3rver-process.ts), so it does not share the caller's
+ * event loop: for benchmarks, or tests that block their own thread (spawnSync).
+ */
+export async function startS3rverProcess(options: { buckets?: string[] } = {}): Promise<S3rverHandle> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 's3rver-process.ts'), ...(options.buckets ?? [])],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  let text = '';
+  for await (const chunk of child.stdout) {
+    text += chunk;
+    if (text.includes('\n')) break;
+  }
+  if (!text.includes('\n')) throw new Error('s3rver process exited before it was ready');
+  const handle = JSON.parse(text) as Omit<S3rverHandle, 'stop'>;
+  return {
+    ...handle,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.stdin.end();
+      await exited;
     },
   };
 }

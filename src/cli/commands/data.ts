@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
-import { loadSpec } from '../../config/spec.ts';
-import { addPaths, type DataProgress, pull, push, status } from '../../data/index.ts';
+import { addPaths, type DataProgress, pull, push, resolveRemote, status } from '../../data/index.ts';
 import { UserError } from '../../errors.ts';
 import { printResult, table } from '../output.ts';
 
@@ -129,13 +127,12 @@ function base(flags: DataFlags) {
   return { workspace: dirname(lockPath), lockPath, jobs, onProgress: renderProgress() };
 }
 
-/** --remote, else the spec's remote (relative to the spec's folder), else the embedded default. */
-async function remoteOf(flags: DataFlags): Promise<string> {
-  if (flags.remote) return flags.remote;
-  const specPath = resolve(flags.spec ?? 'mlship.yaml');
-  if (!existsSync(specPath)) return resolve(dirname(resolve(flags.lock)), join('.mlship', 'remote'));
-  const { remote } = await loadSpec(specPath);
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(remote) ? remote : resolve(dirname(specPath), remote);
+function remoteOf(flags: DataFlags): Promise<string> {
+  return resolveRemote({
+    remote: flags.remote,
+    specPath: flags.spec && resolve(flags.spec),
+    workspace: dirname(resolve(flags.lock)),
+  });
 }
 
 /** Paths given on the command line (relative to the current folder) as workspace-relative paths. */
