@@ -18,7 +18,10 @@ function manifestFor(environment: string) {
     version: 3,
     environment,
     artifact: { uri: `s3://bucket/mlship/models/flights/${'c'.repeat(64)}.onnx`, sha256: 'c'.repeat(64) },
-    profile: { uri: 's3://bucket/mlship/runs/r3/profile.json', sha256: 'd'.repeat(64) },
+    profile: {
+      uri: `s3://bucket/mlship/models/flights/${'c'.repeat(64)}.profile.json`,
+      sha256: 'd'.repeat(64),
+    },
   };
 }
 

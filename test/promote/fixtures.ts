@@ -15,7 +15,7 @@ export function flightsLedger(count: number): Ledger {
         bytes: 1000 * version,
       },
       profile: {
-        uri: `s3://mlship-store/demo/runs/run-${version}/profile.json`,
+        uri: `s3://mlship-store/demo/models/flights/${sha}.profile.json`,
         sha256: sha.replace(/./g, 'e'),
       },
       metrics: { auc: 0.7 + version / 100, log_loss: 0.45 - version / 100 },

@@ -205,7 +205,9 @@ describe('promote', () => {
       model: 'flights',
       environment: 'staging',
       image: { name: imageName, digest: digestV1 },
+      reportUrl: 'https://reports.example.com/{model}/{runId}',
     });
+    expect(result.body).toContain('- v3: [run-3](https://reports.example.com/flights/run-3)');
     expect(result.pullRequest).toBeNull();
     expect(result.changed).toBe(true);
     expect(result.body).toContain('## Promote flights v3 to staging');

@@ -85928,8 +85928,10 @@ function reportLink(summary, entry) {
             .replaceAll('{version}', String(entry.version));
         return `[${entry.runId}](${url})`;
     }
-    // The report sits beside the profile in the store: runs/<run-id>/{profile.json,report.html}.
-    const uri = entry.profile.uri.replace(/profile\.json$/, 'report.html');
+    // Registered artifacts are <store>/models/<model>/<sha256>.onnx; the run's report is
+    // <store>/runs/<run-id>/report.html (written by evaluate) in the same store.
+    const store = entry.artifact.uri.replace(/\/?models\/[^/]+\/[^/]+$/, '');
+    const uri = `${store}${store ? '/' : ''}runs/${entry.runId}/report.html`;
     return /^https?:\/\//.test(uri) ? `[${entry.runId}](${uri})` : `\`${uri}\``;
 }
 function formatNumber(value) {
