@@ -34,6 +34,7 @@ describe('register', () => {
       runId: 'run-a',
       store: world.store,
       repoDir: world.clones[0],
+      identity: { name: 'mlship bot', email: 'bot@mlship.invalid' },
     });
     expect(result).toMatchObject({
       version: 1,
@@ -54,6 +55,20 @@ describe('register', () => {
     expect(tagType).toBe('tag');
     const message = await remote.git.raw(['log', '-n', '1', '--format=%B', 'flight-delay@v1.0.0^{commit}']);
     expect(message).toMatch(/Register flight-delay v1 from run run-a/);
+    const people = await remote.git.raw([
+      'log',
+      '-n',
+      '1',
+      '--format=%an <%ae>|%cn <%ce>',
+      'flight-delay@v1.0.0^{commit}',
+    ]);
+    expect(people.trim()).toBe('mlship bot <bot@mlship.invalid>|mlship bot <bot@mlship.invalid>');
+    const tagger = await remote.git.raw([
+      'for-each-ref',
+      '--format=%(taggername) %(taggeremail)',
+      'refs/tags/flight-delay@v1.0.0',
+    ]);
+    expect(tagger.trim()).toBe('mlship bot <bot@mlship.invalid>');
     // Registering the same run again changes nothing.
     const again = await register({
       model: 'flight-delay',

@@ -124,17 +124,13 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
   const profile = { uri: storeUri(store, profKey), sha256: profileSha256 };
   const metrics = evaluation?.sha256 === sha256 ? evaluation.metrics : run.metrics.test;
 
-  const git = simpleGit(options.repoDir);
-  if (options.identity) {
-    const { name, email } = options.identity;
-    git.env({
-      ...process.env,
-      GIT_AUTHOR_NAME: name,
-      GIT_AUTHOR_EMAIL: email,
-      GIT_COMMITTER_NAME: name,
-      GIT_COMMITTER_EMAIL: email,
-    });
-  }
+  // Identity as `-c` settings, not environment variables: simple-git guards the environment it passes on.
+  const git = simpleGit({
+    baseDir: options.repoDir,
+    config: options.identity
+      ? [`user.name=${options.identity.name}`, `user.email=${options.identity.email}`]
+      : [],
+  });
   const branch = options.branch ?? (await git.revparse(['--abbrev-ref', 'HEAD'])).trim();
   const file = ledgerPath(gitopsDir, model);
   const fileInRepo = relative(options.repoDir, file);
