@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeGitHub } from '../test/support/fake-github.ts';
 import { inputVariable, parseFileCommand, runAction } from './run-action.ts';
 
 // @actions/core 3 is ESM-only (no `require` export) and must resolve from this repository, not from
@@ -114,6 +115,45 @@ describe('runAction', () => {
     await expect(runAction({ action: actionDir, workspace, inputs: { runid: 'typo' } })).rejects.toThrow(
       /has no input "runid"/,
     );
+  });
+});
+
+describe('runAction with GitHub: the API URL reaches the action like on a runner', () => {
+  it('an action using @actions/github talks to the fake GitHub through GITHUB_API_URL', async () => {
+    const gh = await startFakeGitHub({ owner: 'acme', repo: 'flights' });
+    const dir = await mkdtemp(join(tmpdir(), 'run-action-gh-'));
+    try {
+      const githubUrl = pathToFileURL(
+        join(import.meta.dirname, '..', 'node_modules', '@actions', 'github', 'lib', 'github.js'),
+      ).href;
+      await mkdir(join(dir, 'dist'));
+      await writeFile(
+        join(dir, 'action.yml'),
+        `name: gh-probe\ndescription: opens a pull request\ninputs:\n  token:\n    description: t\n    default: \${{ github.token }}\nruns:\n  using: node20\n  main: dist/index.js\n`,
+      );
+      await writeFile(
+        join(dir, 'dist', 'index.js'),
+        `(async () => {
+          const core = await import(${JSON.stringify(coreUrl)});
+          const { getOctokit, context } = await import(${JSON.stringify(githubUrl)});
+          const octokit = getOctokit(core.getInput('token'));
+          const pull = await octokit.rest.pulls.create({ ...context.repo, title: 'from an action', head: 'x', base: 'main' });
+          core.setOutput('number', pull.data.number);
+        })().catch((e) => { console.log('::error::' + e.message); process.exitCode = 1; });`,
+      );
+      const result = await runAction({
+        action: dir,
+        workspace: dir,
+        github: { token: 'ghs_test', apiUrl: gh.url, repository: 'acme/flights' },
+      });
+      expect(result.annotations).toEqual([]);
+      expect(result.outputs.number).toBe('1');
+      expect(gh.state.issues[0].title).toBe('from an action');
+      expect(gh.invalidRequests).toEqual([]);
+    } finally {
+      await gh.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
