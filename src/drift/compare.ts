@@ -5,7 +5,6 @@ import {
   type CategoricalFeatureProfile,
   categoricalBins,
   type NumericFeatureProfile,
-  PSI_EPSILON,
   populationStabilityIndex,
 } from '../profile/profile.ts';
 import { chiSquare, jensenShannonDistance, ks2Samp, proportionsZTest, wassersteinDistance } from './stats.ts';
@@ -108,15 +107,16 @@ export function numericDrift(
   if (n === 0) return { ...base, ...verdict('psi', psi, null, thresholds.psi, false) };
   if (thresholds.stattest === 'psi') return { ...base, ...distanceVerdict('psi', psi, thresholds.psi) };
   const small = Math.min(profile.count, n) <= (thresholds.smallSample ?? SMALL_SAMPLE_ROWS);
+  // Evidently counts distinct values over reference and current together.
   const distinct = distinctSorted(profile.sample);
-  if (distinct.length <= FEW_VALUES) {
+  if (distinct.length <= FEW_VALUES && distinctUnion(distinct, current) <= FEW_VALUES) {
     // Few values: compare value frequencies as categories (reference frequencies from its sample).
     const index = new Map(distinct.map((v, k) => [v, k]));
     const ref = new Array<number>(distinct.length + 1).fill(0);
     const cur = new Array<number>(distinct.length + 1).fill(0);
     for (const v of profile.sample) ref[index.get(v)!]++;
     for (const v of current) cur[index.get(v) ?? distinct.length]++;
-    return { ...base, ...categoricalTest(ref, cur, small, distinct.length <= 2, thresholds) };
+    return { ...base, ...categoricalTest(ref, cur, small, thresholds) };
   }
   if (small) {
     const ks = ks2Samp(profile.sample, current);
@@ -170,18 +170,20 @@ export function categoricalDrift(
   const ref = reference.slice(0, missing);
   const cur = counts.slice(0, missing);
   const small = Math.min(profile.count, currentRows) <= (thresholds.smallSample ?? SMALL_SAMPLE_ROWS);
-  const seen = ref.filter((c) => c > 0).length + (profile.other === 0 && counts[other] > 0 ? 1 : 0);
-  return { ...base, ...categoricalTest(ref, cur, small, seen <= 2, thresholds) };
+  return { ...base, ...categoricalTest(ref, cur, small, thresholds) };
 }
 
 type Verdict = Pick<FeatureDrift, 'test' | 'statistic' | 'pValue' | 'score' | 'threshold' | 'drifted'>;
 
-/** Chi-square / z-test on small data, Jensen–Shannon on large; bins empty on both sides are ignored. */
+/**
+ * Chi-square on small data (the two-proportion z-test when only two values occur on either side),
+ * Jensen–Shannon on large; bins empty on both sides are ignored, as Evidently keys its counts by
+ * the values that occur.
+ */
 function categoricalTest(
   reference: number[],
   current: number[],
   small: boolean,
-  binary: boolean,
   thresholds: DriftThresholds,
 ): Verdict {
   const used = reference.map((r, k) => r > 0 || current[k] > 0);
@@ -189,7 +191,8 @@ function categoricalTest(
   const cur = current.filter((_, k) => used[k]);
   const refTotal = ref.reduce((a, b) => a + b, 0);
   const curTotal = cur.reduce((a, b) => a + b, 0);
-  if (small && binary && ref.length === 2) {
+  if (small && ref.length <= 2) {
+    if (ref.length < 2) return pValueVerdict('z', 0, 1, thresholds.p_value);
     const z = proportionsZTest(ref[0], refTotal, cur[0], curTotal);
     return pValueVerdict('z', z.statistic, z.pValue, thresholds.p_value);
   }
@@ -198,10 +201,8 @@ function categoricalTest(
     const chi = chiSquare(cur, expected);
     return pValueVerdict('chisquare', chi.statistic, chi.pValue, thresholds.p_value);
   }
-  // Shares with empty bins floored as Evidently's binning does, then scipy's jensenshannon.
-  const p = ref.map((r) => Math.max(r / refTotal, PSI_EPSILON));
-  const q = cur.map((c) => Math.max(c / curTotal, PSI_EPSILON));
-  return distanceVerdict('jensenshannon', jensenShannonDistance(p, q), thresholds.distance);
+  // Shares as they are (Evidently's Jensen–Shannon does not fill empty bins), then scipy's jensenshannon.
+  return distanceVerdict('jensenshannon', jensenShannonDistance(ref, cur), thresholds.distance);
 }
 
 function pValueVerdict(test: DriftTest, statistic: number, pValue: number, threshold: number): Verdict {
@@ -224,6 +225,15 @@ function verdict(
 
 function share(part: number, whole: number): number {
   return whole > 0 ? part / whole : 0;
+}
+
+/** Distinct values in `known` and the sorted `values` together, counting no further than FEW_VALUES + 1. */
+function distinctUnion(known: number[], values: ArrayLike<number>): number {
+  const seen = new Set(known);
+  for (let i = 0; i < values.length && seen.size <= FEW_VALUES; i++) {
+    if (i === 0 || values[i] !== values[i - 1]) seen.add(values[i]);
+  }
+  return seen.size;
 }
 
 /** Distinct values of a sorted array, stopping early once there are more than FEW_VALUES. */
