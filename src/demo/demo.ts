@@ -19,6 +19,8 @@ export interface DemoOptions {
   repoRoot: string;
   /** Rows kept per month (the CI variant uses a slice; the full demo uses all ~500,000). */
   rowsPerMonth?: number;
+  /** Flights of each replayed month sent to the service as traffic (evenly spaced). */
+  replayRows?: number;
   log: (line: string) => void;
 }
 

@@ -10,6 +10,7 @@ import { openStore } from '../store/open-store.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { train } from '../train/train.ts';
 import type { DemoOptions, Step } from './demo.ts';
+import { serveAndWatch } from './watch.ts';
 import type { DemoWorld } from './workspace.ts';
 
 /** One model version the demo trained, and what became of it. */
@@ -64,7 +65,36 @@ export async function runModelLifecycle(
   });
   versions.push(second);
   reports['second model report'] = second.report;
+
+  const loop = await serveAndWatch(world, spec, store, options, step, async (month) => {
+    const { trainPaths, testPath } = retrainingData(spec, month);
+    log(`    retraining on ${trainPaths.map(monthOf).join(', ')}, judged on ${monthOf(testPath)}`);
+    const retrained = await trainEvaluateRegister(world, withTest(spec, testPath), store, step, log, {
+      title: `retrain ${spec.trainer.type} on newer months and evaluate it against the champion`,
+      trainPaths,
+    });
+    versions.push(retrained);
+    reports['retrained model report'] = retrained.report;
+    if (retrained.version !== null) {
+      await promoteAndMerge(world, spec, retrained.version, 'staging', image, step, log);
+    }
+    return retrained.version;
+  });
+  Object.assign(reports, loop.reports);
   return { versions, reports };
+}
+
+/** Window month M drifted: train on the four months up to M and judge on M+1, or, for the last month, on M. */
+function retrainingData(spec: Spec, month: string): { trainPaths: string[]; testPath: string } {
+  const all = [...new Set([...spec.data.train, ...spec.data.test, monthPath(spec, '2001-06')])].sort();
+  const at = all.findIndex((path) => monthOf(path) === month);
+  if (at + 1 < all.length)
+    return { trainPaths: all.slice(Math.max(0, at - 3), at + 1), testPath: all[at + 1] };
+  return { trainPaths: all.slice(Math.max(0, at - 4), at), testPath: all[at] };
+}
+
+function withTest(spec: Spec, testPath: string): Spec {
+  return { ...spec, data: { ...spec.data, test: [testPath] } };
 }
 
 async function trainEvaluateRegister(
@@ -160,6 +190,10 @@ async function demoImage(world: DemoWorld): Promise<{ name: string; digest: stri
     digest: `sha256:${createHash('sha256').update(`mlship-serve:${head}`).digest('hex')}`,
   };
 }
+
+const monthOf = (path: string) => /(\d{4}-\d{2})\.parquet$/.exec(path)?.[1] ?? path;
+const monthPath = (spec: Spec, month: string) =>
+  spec.data.test[0].replace(/\d{4}-\d{2}\.parquet$/, `${month}.parquet`);
 
 function formatMetrics(metrics: Record<string, number>): string {
   return ['auc', 'log_loss', 'accuracy']

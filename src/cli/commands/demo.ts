@@ -30,7 +30,17 @@ export function register(program: Command): void {
           `  project:  ${summary.world.project}`,
           `  origin:   ${summary.world.origin}`,
           `  remote:   ${summary.world.remote}`,
-          ...Object.entries(summary.reports).map(([name, path]) => `  ${name}: ${path}`),
+          '',
+          'runs:',
+          ...summary.versions.map(
+            (v) =>
+              `  ${v.runId}  ${v.trainer.padEnd(6)}  test auc ${(v.testMetrics.auc ?? Number.NaN).toFixed(4)}  ${
+                v.version === null ? 'not registered (gates failed)' : `registered as v${v.version}`
+              }`,
+          ),
+          '',
+          'reports:',
+          ...Object.entries(summary.reports).map(([name, path]) => `  ${name.padEnd(24)} ${path}`),
         ].join('\n'),
       );
     });
