@@ -4,7 +4,7 @@
  * the same rows back from gzipped capture JSON lines in a local store, and the whole drift-check
  * (manifest, verified profile, window, statistics, HTML report).
  *
- * Usage: npm run bench:drift [-- --reference 2001-05 --current 2001-06 --runs 5]
+ * Usage: npm run bench:drift [-- --reference 2001-05 --current 2001-06 --runs 5 --out dir]
  * Needs data/flights (npm run ingest). Scores are a fixed function of the features, not a model's:
  * the timing does not depend on what the score means.
  */
@@ -33,6 +33,8 @@ const arg = (name: string, fallback: string) => {
 const referenceMonth = arg('reference', '2001-05');
 const currentMonth = arg('current', '2001-06');
 const runs = Number(arg('runs', '5'));
+/** Keep the whole drift-check's report.html, drift.json and summary.md here (default: thrown away). */
+const keepOut = arg('out', '');
 
 const spec = parseSpec(
   `
@@ -179,7 +181,7 @@ try {
       gitopsDir: join(dir, 'gitops'),
       from,
       to,
-      outDir: join(dir, 'out'),
+      outDir: keepOut || join(dir, 'out'),
     }),
   );
   result = whole.value;

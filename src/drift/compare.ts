@@ -255,6 +255,8 @@ function numericHistogram(profile: NumericFeatureProfile, counts: number[]): His
     if (edges.length === 0) return 'all';
     if (k === 0) return `≤ ${fmt(edges[0])}`;
     if (k === edges.length) return `> ${fmt(edges[k - 1])}`;
+    // (n-1, n] of integer data holds just n.
+    if (Number.isInteger(edges[k - 1]) && edges[k] === edges[k - 1] + 1) return fmt(edges[k]);
     return `${fmt(edges[k - 1])}–${fmt(edges[k])}`;
   });
   return { labels, reference: shares(profile.counts), current: shares(counts) };
