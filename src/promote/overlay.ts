@@ -35,6 +35,11 @@ function kustomizationPath(gitopsDir: string, environment: string): string {
   return join(overlayDir(gitopsDir, environment), 'kustomization.yaml');
 }
 
+/** The files a promotion rewrites; nothing else in the repository is touched. */
+export function promotedFiles(gitopsDir: string, environment: string): string[] {
+  return [envManifestPath(gitopsDir, environment), kustomizationPath(gitopsDir, environment)];
+}
+
 async function readKustomization(gitopsDir: string, environment: string): Promise<YAML.Document> {
   const file = kustomizationPath(gitopsDir, environment);
   if (!existsSync(file)) {

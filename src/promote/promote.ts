@@ -10,7 +10,7 @@ import { type PullRequestResult, upsertPullRequest } from '../github/pulls.ts';
 import type { EnvManifest } from '../gitops/manifest.ts';
 import { ledgerPath } from '../registry/ledger.ts';
 import { pickVersion, readLedgerFile } from './ledger.ts';
-import { type ImagePin, readOverlay, writeOverlay } from './overlay.ts';
+import { type ImagePin, promotedFiles, readOverlay, writeOverlay } from './overlay.ts';
 import { promotionBody, promotionTitle } from './pull-request.ts';
 
 /**
@@ -18,7 +18,7 @@ import { promotionBody, promotionTitle } from './pull-request.ts';
  * through a pull request. The change is built in a temporary git worktree on top of the freshly
  * fetched base branch, so the caller's checkout is never touched; it is pushed to one branch per
  * model and environment, and one pull request per branch is opened or updated. When the branch
- * already holds exactly this change nothing is committed, pushed or sent to GitHub.
+ * already holds exactly these promoted files nothing is committed, pushed or sent to GitHub.
  */
 
 /** An ECR image to resolve by tag, or an image already pinned by digest (any registry). */
@@ -165,10 +165,16 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       return { ...result, upToDate: true, changed: false, commit: null, pullRequest: null };
     }
     await wt.add(changedFiles.map((file) => relative(worktree, file)));
-    const tree = (await wt.raw(['write-tree'])).trim();
     let commit: string;
     let changed = false;
-    if (remoteBranchSha && (await git.revparse([`${remoteBranchSha}^{tree}`])).trim() === tree) {
+    if (
+      remoteBranchSha &&
+      (await holdsSameFiles(
+        wt,
+        remoteBranchSha,
+        promotedFiles(gitopsDir, options.environment).map((f) => relative(worktree, f)),
+      ))
+    ) {
       say(`${remote}/${branch} already holds this promotion`);
       commit = remoteBranchSha;
     } else {
@@ -209,6 +215,20 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     await git.raw(['worktree', 'remove', '--force', worktree]).catch(() => undefined);
     await rm(worktree, { recursive: true, force: true });
   }
+}
+
+/**
+ * Whether the pushed branch already carries these files exactly as staged. Only the promoted files
+ * are compared: a base that moved on elsewhere does not make an open promotion stale (it still
+ * merges cleanly), so re-running the same promotion pushes nothing.
+ */
+async function holdsSameFiles(git: SimpleGit, commit: string, paths: string[]): Promise<boolean> {
+  for (const path of paths) {
+    const staged = await git.raw(['rev-parse', '--verify', '--quiet', `:${path}`]).catch(() => '');
+    const pushed = await git.raw(['rev-parse', '--verify', '--quiet', `${commit}:${path}`]).catch(() => '');
+    if (staged.trim() !== pushed.trim()) return false;
+  }
+  return true;
 }
 
 async function currentBranch(git: SimpleGit): Promise<string> {

@@ -106,4 +106,4 @@ it('mlship promote --json resolves the tag in ECR, pushes the branch and opens t
   });
   expect(again.stdout).toContain('mlship/promote/flights/staging already up to date');
   expect(again.stdout).toContain('## Promote flights v2 to staging');
-});
+}, 180_000); // two CLI processes that import every command: slow on a loaded machine

@@ -174,6 +174,11 @@ describe('promote', () => {
     };
     const first = await promote({ ...options, github: github() });
     const writesAfterFirst = writes().length;
+    // Main moves on elsewhere meanwhile: the open promotion still merges, so it is left alone.
+    await writeFileAtomic(join(work, 'README.md'), 'unrelated\n');
+    git(work, 'add', 'README.md');
+    git(work, 'commit', '--quiet', '-m', 'unrelated');
+    git(work, 'push', '--quiet', 'origin', 'main');
     const second = await promote({ ...options, github: github() });
     expect(second).toMatchObject({ changed: false, upToDate: false, commit: first.commit });
     expect(second.pullRequest).toEqual({ ...first.pullRequest, created: false, updated: false });

@@ -85829,6 +85829,10 @@ function overlayDir(gitopsDir, environment) {
 function kustomizationPath(gitopsDir, environment) {
     return (0,external_node_path_.join)(overlayDir(gitopsDir, environment), 'kustomization.yaml');
 }
+/** The files a promotion rewrites; nothing else in the repository is touched. */
+function promotedFiles(gitopsDir, environment) {
+    return [envManifestPath(gitopsDir, environment), kustomizationPath(gitopsDir, environment)];
+}
 async function readKustomization(gitopsDir, environment) {
     const file = kustomizationPath(gitopsDir, environment);
     if (!(0,external_node_fs_.existsSync)(file)) {
@@ -86109,10 +86113,10 @@ async function promote(options) {
             return { ...result, upToDate: true, changed: false, commit: null, pullRequest: null };
         }
         await wt.add(changedFiles.map((file) => (0,external_node_path_.relative)(worktree, file)));
-        const tree = (await wt.raw(['write-tree'])).trim();
         let commit;
         let changed = false;
-        if (remoteBranchSha && (await git.revparse([`${remoteBranchSha}^{tree}`])).trim() === tree) {
+        if (remoteBranchSha &&
+            (await holdsSameFiles(wt, remoteBranchSha, promotedFiles(gitopsDir, options.environment).map((f) => (0,external_node_path_.relative)(worktree, f))))) {
             say(`${remote}/${branch} already holds this promotion`);
             commit = remoteBranchSha;
         }
@@ -86152,6 +86156,20 @@ async function promote(options) {
         await git.raw(['worktree', 'remove', '--force', worktree]).catch(() => undefined);
         await (0,promises_.rm)(worktree, { recursive: true, force: true });
     }
+}
+/**
+ * Whether the pushed branch already carries these files exactly as staged. Only the promoted files
+ * are compared: a base that moved on elsewhere does not make an open promotion stale (it still
+ * merges cleanly), so re-running the same promotion pushes nothing.
+ */
+async function holdsSameFiles(git, commit, paths) {
+    for (const path of paths) {
+        const staged = await git.raw(['rev-parse', '--verify', '--quiet', `:${path}`]).catch(() => '');
+        const pushed = await git.raw(['rev-parse', '--verify', '--quiet', `${commit}:${path}`]).catch(() => '');
+        if (staged.trim() !== pushed.trim())
+            return false;
+    }
+    return true;
 }
 async function currentBranch(git) {
     const name = (await git.revparse(['--abbrev-ref', 'HEAD'])).trim();
