@@ -170,6 +170,24 @@ describe('driftCheck on capture logs written by the service writer', () => {
     expect(result.features.every((f) => f.pValue !== null && f.pValue > 0.001)).toBe(true);
   });
 
+  it('lets PSI decide when mlship.yaml says stattest: psi', async () => {
+    const psiSpec = parseSpec(
+      SPEC.replace('drift: { min_rows: 500 }', 'drift: { min_rows: 500, stattest: psi, psi: 0.1 }'),
+      'mlship.yaml',
+    );
+    const result = await driftCheck({
+      spec: psiSpec,
+      store,
+      environment: 'production',
+      gitopsDir: join(dir, 'gitops'),
+      from: hour(12),
+      to: hour(13),
+      outDir: join(dir, 'psi'),
+    });
+    expect(result.features.map((f) => f.test)).toEqual(['psi', 'psi', 'psi']);
+    for (const f of result.features) expect(f.drifted).toBe(f.psi >= 0.1);
+  });
+
   it('rejects a profile whose bytes do not match the manifest', async () => {
     await store.put('runs/run-1/profile.json', '{"schema":1}');
     await expect(run(10, 11, 'bad')).rejects.toThrow(/sha256/);
