@@ -51,8 +51,12 @@ function report(what: string, files: number, bytes: number, seconds: number): vo
 }
 async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const result = await run();
-  return [result, Number(process.hrtime.bigint() - start) / 1e9];
+  const used = process.cpuUsage(cpu);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  console.error(`    (client CPU ${((used.user + used.system) / 1e6).toFixed(2)} s of ${seconds.toFixed(2)} s)`);
+  return [result, seconds];
 }
 
 try {

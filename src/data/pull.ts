@@ -59,8 +59,8 @@ export async function pull(options: PullOptions): Promise<PullResult> {
 
   const wanted = new Map<string, string>();
   for (const file of stale) if (!wanted.has(file.md5)) wanted.set(file.md5, file.relpath);
-  const missing: Array<[string, string]> = [];
-  for (const [id, where] of wanted) if (!(await ws.cache.has(id))) missing.push([id, where]);
+  const absent = await ws.cache.missing([...wanted.keys()]);
+  const missing = [...wanted].filter(([id]) => absent.has(id));
   const progress = { done: 0, total: missing.length, bytes: 0 };
   await runBounded(
     missing.map(([id, where]) => async () => {

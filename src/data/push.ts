@@ -42,8 +42,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
     if (isDirId(entry.out.md5)) where.set(entry.out.md5, entry.out.path);
   }
   const ids = [...where.keys()];
-  const absent = [];
-  for (const id of ids) if (!(await ws.cache.has(id))) absent.push(where.get(id));
+  const absent = [...(await ws.cache.missing(ids))].map((id) => where.get(id));
   if (absent.length > 0) {
     throw new UserError(
       `${absent.length} object(s) of ${ws.lockName} are not in the local cache (first: ${absent[0]})`,

@@ -63,13 +63,8 @@ export async function status(options: StatusOptions): Promise<StatusResult> {
     return [...ids];
   });
   const all = [...new Set(idsOf.flat())];
-  const inCache = new Set<string>();
-  await runBounded(
-    all.map((id) => async () => {
-      if (await ws.cache.has(id)) inCache.add(id);
-    }),
-    16,
-  );
+  const notCached = await ws.cache.missing(all);
+  const inCache = new Set(all.filter((id) => !notCached.has(id)));
   ws.progress({ phase: 'check', done: 0, total: all.length, bytes: 0 });
   const onRemote = store ? await remoteHas(store, all, ws.jobs) : undefined;
   await ws.state.save();

@@ -6,14 +6,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  paginateListObjectsV2,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { UserError } from '../errors.ts';
 import type { ObjectStore, StoreObjectInfo } from './store.ts';
 
@@ -63,7 +56,8 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
 /** An S3 bucket (or any S3-compatible server) as a store, through @aws-sdk/client-s3. */
 export class S3Store implements ObjectStore {
   readonly url: string;
-  private readonly client: S3Client;
+  private readonly config: S3ClientConfig;
+  private sdk?: Promise<{ client: S3Client; s3: typeof import('@aws-sdk/client-s3') }>;
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly endpoint: string;
@@ -81,7 +75,7 @@ export class S3Store implements ObjectStore {
     const maxSockets = options.maxSockets ?? 64;
     // mlship supports Node 20 on purpose; the SDK's notice about its own future support is noise.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    this.client = new S3Client({
+    this.config = {
       logger: quietLogger,
       endpoint,
       forcePathStyle: endpoint !== undefined,
@@ -98,7 +92,16 @@ export class S3Store implements ObjectStore {
         httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
         connectionTimeout: 10_000,
       },
-    });
+    };
+  }
+
+  /**
+   * The SDK is loaded on first use: it is large, and a no-op pull (everything cached) or a local
+   * remote never needs it.
+   */
+  private async client(): Promise<{ client: S3Client; s3: typeof import('@aws-sdk/client-s3') }> {
+    this.sdk ??= import('@aws-sdk/client-s3').then((s3) => ({ s3, client: new s3.S3Client(this.config) }));
+    return this.sdk;
   }
 
   private keyOf(key: string): string {
@@ -114,8 +117,9 @@ export class S3Store implements ObjectStore {
 
   async getStream(key: string): Promise<Readable> {
     try {
-      const response = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }),
+      const { client, s3 } = await this.client();
+      const response = await client.send(
+        new s3.GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }),
       );
       return response.Body as Readable;
     } catch (error) {
@@ -125,7 +129,8 @@ export class S3Store implements ObjectStore {
 
   async put(key: string, body: Uint8Array | string): Promise<void> {
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Body: body }));
+      const { client, s3 } = await this.client();
+      await client.send(new s3.PutObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Body: body }));
     } catch (error) {
       throw this.explain(error, key);
     }
@@ -138,8 +143,14 @@ export class S3Store implements ObjectStore {
       // buffer, which the SDK can retry; big ones stream, so they never sit in memory.
       const body =
         size <= IN_MEMORY_LIMIT ? await readFile(path) : createReadStream(path, { highWaterMark: 1 << 20 });
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Body: body, ContentLength: size }),
+      const { client, s3 } = await this.client();
+      await client.send(
+        new s3.PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.keyOf(key),
+          Body: body,
+          ContentLength: size,
+        }),
       );
     } catch (error) {
       throw this.explain(error, key);
@@ -161,7 +172,8 @@ export class S3Store implements ObjectStore {
 
   async exists(key: string): Promise<boolean> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }));
+      const { client, s3 } = await this.client();
+      await client.send(new s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }));
       return true;
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -174,8 +186,9 @@ export class S3Store implements ObjectStore {
   async list(prefix: string): Promise<StoreObjectInfo[]> {
     const out: StoreObjectInfo[] = [];
     try {
-      const pages = paginateListObjectsV2(
-        { client: this.client, pageSize: 1000 },
+      const { client, s3 } = await this.client();
+      const pages = s3.paginateListObjectsV2(
+        { client, pageSize: 1000 },
         { Bucket: this.bucket, Prefix: this.keyOf(prefix) },
       );
       for await (const page of pages) {

@@ -10,6 +10,8 @@ import { join } from 'node:path';
  * A real S3 endpoint for tests and benchmarks: s3rver on 127.0.0.1, a free port, its data in a
  * fresh temp directory. `stop()` closes it and removes the directory. s3rver accepts any request
  * signed with its default key pair (below), which `env` carries for the AWS SDK's default chain.
+ * In-process, listings of more than 1,000 keys fail (see startS3rverProcess); use the child process
+ * for those.
  */
 export interface S3rverHandle {
   /** e.g. http://127.0.0.1:41234 */
@@ -79,7 +81,15 @@ export async function startS3rver(options: { buckets?: string[] } = {}): Promise
 export async function startS3rverProcess(options: { buckets?: string[] } = {}): Promise<S3rverHandle> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 's3rver-process.ts'), ...(options.buckets ?? [])],
+    // s3rver's ListObjectsV2 continuation tokens use DES, which OpenSSL 3 keeps in its legacy
+    // provider: without it any listing of more than 1,000 keys fails with InternalError.
+    [
+      '--openssl-legacy-provider',
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 's3rver-process.ts'),
+      ...(options.buckets ?? []),
+    ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   let text = '';
