@@ -87,11 +87,16 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   );
   log(champion ? `champion: v${champion.version} (run ${champion.runId})` : 'no champion yet');
 
+  // The champion may read a feature this spec dropped: load every column either model takes.
+  const features = [...spec.features];
+  for (const input of champion?.signature.inputs ?? []) {
+    if (!features.some((f) => f.name === input.name)) features.push({ name: input.name, kind: input.kind });
+  }
   const { dataset, labels } =
     options.testData ??
     (await loadDataset(
       spec.data.test.map((p) => resolve(root, p)),
-      spec.features,
+      features,
       spec.target,
     ));
   const keep = rowsWithLabels(labels);

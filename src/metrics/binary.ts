@@ -56,32 +56,60 @@ function checkInputs(labels: ArrayLike<number>, scores: ArrayLike<number>): void
   if (labels.length === 0) throw new Error('metrics need at least one row');
 }
 
+interface Counts {
+  tps: number[];
+  fps: number[];
+  thresholds: number[];
+  positives: number;
+  negatives: number;
+}
+
 /**
  * Cumulative true and false positives at each distinct score, scanning from the highest score
  * down: scikit-learn's `_binary_clf_curve`. Tied scores form one step, which is how ties count
- * as half in the AUC.
+ * as half in the AUC. The scores of each class are sorted natively (typed-array sort, no
+ * comparator) and merged, which is several times faster than sorting row indices by score.
  */
-function cumulativeCounts(labels: ArrayLike<number>, scores: ArrayLike<number>) {
+function cumulativeCounts(labels: ArrayLike<number>, scores: ArrayLike<number>): Counts {
   checkInputs(labels, scores);
-  const order = Array.from({ length: scores.length }, (_, i) => i);
-  order.sort((a, b) => scores[b] - scores[a]);
+  let positives = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] === 1) positives++;
+  const negatives = labels.length - positives;
+  const pos = new Float64Array(positives);
+  const neg = new Float64Array(negatives);
+  for (let i = 0, p = 0, n = 0; i < labels.length; i++) {
+    if (Number.isNaN(scores[i])) throw new Error(`score ${i} is NaN`);
+    if (labels[i] === 1) pos[p++] = scores[i];
+    else neg[n++] = scores[i];
+  }
+  pos.sort();
+  neg.sort();
   const tps: number[] = [];
   const fps: number[] = [];
   const thresholds: number[] = [];
+  // Walk both ascending arrays from their ends (highest scores first).
+  let p = positives - 1;
+  let n = negatives - 1;
   let tp = 0;
   let fp = 0;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k];
-    if (labels[i] === 1) tp++;
-    else fp++;
-    const next = order[k + 1];
-    if (next === undefined || scores[next] !== scores[i]) {
-      tps.push(tp);
-      fps.push(fp);
-      thresholds.push(scores[i]);
+  while (p >= 0 || n >= 0) {
+    const score = Math.max(
+      p >= 0 ? pos[p] : Number.NEGATIVE_INFINITY,
+      n >= 0 ? neg[n] : Number.NEGATIVE_INFINITY,
+    );
+    while (p >= 0 && pos[p] === score) {
+      tp++;
+      p--;
     }
+    while (n >= 0 && neg[n] === score) {
+      fp++;
+      n--;
+    }
+    tps.push(tp);
+    fps.push(fp);
+    thresholds.push(score);
   }
-  return { tps, fps, thresholds, positives: tp, negatives: fp };
+  return { tps, fps, thresholds, positives, negatives };
 }
 
 /** Every distinct threshold, like `roc_curve(..., drop_intermediate=False)`. */
