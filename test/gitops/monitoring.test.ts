@@ -61,6 +61,103 @@ describe('Prometheus rules', () => {
   });
 });
 
+describe('canary analysis queries', () => {
+  it('judge only the canary pods, evaluated by promtool on sample series', async () => {
+    const query = async (file: string) => {
+      const template = await yamlFile(join('analysis', file));
+      return (template.spec.metrics[0].provider.prometheus.query as string)
+        .replaceAll('{{args.namespace}}', 'mlship-staging')
+        .replaceAll('{{args.canary-hash}}', 'canary1')
+        .trim();
+    };
+    const series = (name: string, labels: string, values: string) => ({
+      series: `${name}{namespace="mlship-staging",${labels}}`,
+      values,
+    });
+    // Canary: 9 of 10 requests per second succeed, all under 100ms. Stable: all succeed, all slow.
+    // Another namespace's canary with the same hash fails everything and must not count.
+    const input = [
+      series(
+        'mlship_requests_total',
+        'rollouts_pod_template_hash="canary1",route="/predict",status="200"',
+        '0+540x10',
+      ),
+      series(
+        'mlship_requests_total',
+        'rollouts_pod_template_hash="canary1",route="/predict",status="500"',
+        '0+60x10',
+      ),
+      series(
+        'mlship_requests_total',
+        'rollouts_pod_template_hash="stable0",route="/predict",status="200"',
+        '0+6000x10',
+      ),
+      {
+        series:
+          'mlship_requests_total{namespace="mlship-production",rollouts_pod_template_hash="canary1",status="500"}',
+        values: '0+600x10',
+      },
+      series(
+        'mlship_request_duration_seconds_bucket',
+        'rollouts_pod_template_hash="canary1",le="0.05"',
+        '0x10',
+      ),
+      series(
+        'mlship_request_duration_seconds_bucket',
+        'rollouts_pod_template_hash="canary1",le="0.1"',
+        '0+600x10',
+      ),
+      series(
+        'mlship_request_duration_seconds_bucket',
+        'rollouts_pod_template_hash="canary1",le="+Inf"',
+        '0+600x10',
+      ),
+      series(
+        'mlship_request_duration_seconds_bucket',
+        'rollouts_pod_template_hash="stable0",le="0.1"',
+        '0x10',
+      ),
+      series(
+        'mlship_request_duration_seconds_bucket',
+        'rollouts_pod_template_hash="stable0",le="+Inf"',
+        '0+6000x10',
+      ),
+    ];
+    const tests = {
+      rule_files: [join(monitoring, 'rules', 'mlship.rules.yaml')],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: input,
+          promql_expr_test: [
+            {
+              expr: await query('success-rate.yaml'),
+              eval_time: '5m',
+              exp_samples: [{ labels: '{}', value: 0.9 }],
+            },
+            {
+              expr: await query('latency-p99.yaml'),
+              eval_time: '5m',
+              exp_samples: [{ labels: '{}', value: 0.0995 }],
+            },
+          ],
+        },
+      ],
+    };
+    const dir = await mkdtemp(join(tmpdir(), 'mlship-analysis-'));
+    try {
+      await writeFile(join(dir, 'analysis.test.yaml'), YAML.stringify(tests));
+      const result = await run('promtool', ['test', 'rules', join(dir, 'analysis.test.yaml')]).catch(
+        (error: { stdout: string; stderr: string }) => error,
+      );
+      expect(`${result.stdout}${result.stderr}`).toMatch(/SUCCESS/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('metric names', () => {
   it('are all series the inference service exports (serving/metrics.ts)', async () => {
     const serving = await readFile(join(import.meta.dirname, '..', '..', 'serving', 'metrics.ts'), 'utf8');
