@@ -89,3 +89,16 @@ describe('data.lock', () => {
     ).toThrow(/inside the tracked directory/);
   });
 });
+
+describe('remote resolution', () => {
+  it('takes --remote, else the spec remote relative to the spec, else .mlship/remote', async () => {
+    const { resolveRemote } = await import('../../src/data/index.ts');
+    expect(await resolveRemote({ workspace: dir, remote: 's3://b/p' })).toBe('s3://b/p');
+    expect(await resolveRemote({ workspace: dir })).toBe(join(dir, '.mlship', 'remote'));
+    const spec = await readFile(join(import.meta.dirname, '..', '..', 'mlship.yaml'), 'utf8');
+    await writeFile(join(dir, 'mlship.yaml'), spec.replace(/^remote: .*$/m, 'remote: ../shared-remote'));
+    expect(await resolveRemote({ workspace: dir })).toBe(join(dir, '..', 'shared-remote'));
+    await writeFile(join(dir, 'mlship.yaml'), spec.replace(/^remote: .*$/m, 'remote: s3://bucket/data'));
+    expect(await resolveRemote({ workspace: dir })).toBe('s3://bucket/data');
+  });
+});
