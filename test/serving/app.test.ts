@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +148,12 @@ describe('inference routes', () => {
     ]) {
       expect(metrics).toContain(series);
     }
+    // Prometheus's own linter accepts the service's series (names, types, units, histograms). It
+    // objects only to prom-client's stock nodejs_active_*_total gauges, kept under their usual names.
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+    expect(lint.error).toBeUndefined();
+    const problems = `${lint.stdout}${lint.stderr}`.split('\n').filter((line) => line.trim());
+    expect(problems.filter((line) => !/^nodejs_active_\w+_total non-counter/.test(line))).toEqual([]);
   });
 
   it('names the field and the problem in a 400', async () => {

@@ -1,0 +1,148 @@
+/**
+ * `npx tsx scripts/soak-serve.ts [--duration 60] [--connections 64] [--model m.onnx]`: the
+ * service as the image runs it, under wrk at concurrency 64 for 60 s with a mix of 1-row and
+ * 100-row requests. Prints the status counts (no 5xx expected), and the resident memory of the
+ * serving process every 5 s, then whether it stopped growing (second half vs first half) and its
+ * peak against the 256 MiB budget. A script, not a test: it takes a minute and prints figures.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { toYaml } from '../src/util/fs.ts';
+import { buildFixtureModel, fixtureProfile, sampleRow } from '../test/serving/fixture-model.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const run = promisify(execFile);
+const flag = (name: string, fallback: string) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1] : fallback;
+};
+const duration = Number(flag('duration', '60'));
+const connections = Number(flag('connections', '64'));
+
+async function newestRunModel(): Promise<string | undefined> {
+  const runs = join(root, '.mlship/runs');
+  if (!existsSync(runs)) return undefined;
+  let best: { path: string; mtime: number } | undefined;
+  for (const id of await readdir(runs)) {
+    const path = join(runs, id, 'model.onnx');
+    if (existsSync(path) && (!best || (await stat(path)).mtimeMs > best.mtime)) {
+      best = { path, mtime: (await stat(path)).mtimeMs };
+    }
+  }
+  return best?.path;
+}
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(status.match(/VmRSS:\s+(\d+) kB/)![1]) / 1024;
+}
+
+const work = await mkdtemp(join(tmpdir(), 'mlship-soak-'));
+let child: ChildProcess | undefined;
+try {
+  const modelPath = flag('model', (await newestRunModel()) ?? '');
+  const model = modelPath ? new Uint8Array(await readFile(modelPath)) : buildFixtureModel();
+  const profilePath = modelPath ? join(resolve(modelPath, '..'), 'profile.json') : '';
+  const profile = existsSync(profilePath)
+    ? new Uint8Array(await readFile(profilePath))
+    : new TextEncoder().encode(JSON.stringify(fixtureProfile()));
+  console.log(`model: ${modelPath || 'the small test model'}`);
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  const remote = join(work, 'remote');
+  await mkdir(join(remote, 'models/m'), { recursive: true });
+  await writeFile(join(remote, `models/m/${sha(model)}.onnx`), model);
+  await writeFile(join(remote, `models/m/${sha(profile)}.json`), profile);
+  const manifest = join(work, 'model.yaml');
+  await writeFile(
+    manifest,
+    toYaml({
+      schema: 1,
+      model: 'flight-delay',
+      version: 1,
+      environment: 'soak',
+      artifact: { uri: `models/m/${sha(model)}.onnx`, sha256: sha(model) },
+      profile: { uri: `models/m/${sha(profile)}.json`, sha256: sha(profile) },
+    }),
+  );
+  const appDir = join(work, 'app');
+  await run('npx', ['tsc', '-p', 'serving/tsconfig.build.json', '--outDir', join(appDir, 'dist')], {
+    cwd: root,
+  });
+  await copyFile(join(root, 'package.json'), join(appDir, 'package.json'));
+  await symlink(join(root, 'node_modules'), join(appDir, 'node_modules'));
+  const port = 18950;
+  child = spawn(process.execPath, ['dist/serving/main.js'], {
+    cwd: appDir,
+    env: {
+      ...process.env,
+      MLSHIP_MANIFEST: manifest,
+      MLSHIP_REMOTE: remote,
+      MLSHIP_HOST: '127.0.0.1',
+      MLSHIP_PORT: String(port),
+      MLSHIP_CAPTURE_FLUSH_MS: '5000',
+      MLSHIP_LOG_LEVEL: flag('log-level', 'info'),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/v2/health/ready`)).ok) break;
+    } catch {}
+    if (i > 600) throw new Error('the service never became ready');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const rows = Array.from({ length: 2000 }, (_, i) => sampleRow(i));
+  const bodies = [
+    ...rows.slice(0, 500).map((row) => JSON.stringify({ instances: [row] })),
+    ...Array.from({ length: 20 }, (_, i) =>
+      JSON.stringify({ instances: rows.slice(i * 100, i * 100 + 100) }),
+    ),
+  ];
+  const lua = join(work, 'soak.lua');
+  await writeFile(
+    lua,
+    `local bodies = {${bodies.map((b) => `[==[${b}]==]`).join(',\n')}}\nlocal i = 0\n` +
+      `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n` +
+      `request = function()\n  i = i % #bodies + 1\n  return wrk.format(nil, nil, nil, bodies[i])\nend\n` +
+      `local statuses = {}\nresponse = function(status)\n  statuses[status] = (statuses[status] or 0) + 1\nend\n` +
+      `done = function()\n  for s, n in pairs(statuses) do io.write(string.format("status %d: %d\\n", s, n)) end\nend\n`,
+  );
+  const samples: number[] = [];
+  const sampler = setInterval(async () => {
+    samples.push(await rssMiB(child!.pid!));
+    console.log(`t=${samples.length * 5}s rss ${samples.at(-1)!.toFixed(1)} MiB`);
+  }, 5000);
+  // wrk with -t1: one response() state, so its status counts are exact.
+  const { stdout } = await run(
+    'wrk',
+    ['-t1', `-c${connections}`, `-d${duration}s`, '-s', lua, `http://127.0.0.1:${port}/predict`],
+    {
+      maxBuffer: 1 << 24,
+    },
+  );
+  clearInterval(sampler);
+  console.log(stdout.trim());
+  const status5xx = [...stdout.matchAll(/status (\d+): (\d+)/g)].filter((m) => m[1].startsWith('5'));
+  const half = Math.floor(samples.length / 2);
+  const firstHalfMax = Math.max(...samples.slice(0, half));
+  const secondHalfMax = Math.max(...samples.slice(half));
+  console.log(
+    `\n5xx responses: ${status5xx.reduce((n, m) => n + Number(m[2]), 0)}; ` +
+      `RSS peak ${Math.max(...samples).toFixed(1)} MiB (budget 256); first-half max ${firstHalfMax.toFixed(1)}, ` +
+      `second-half max ${secondHalfMax.toFixed(1)} MiB (${secondHalfMax <= firstHalfMax * 1.05 ? 'not growing' : 'GROWING'})`,
+  );
+  const ready = await fetch(`http://127.0.0.1:${port}/v2/health/ready`);
+  console.log(`ready after the soak: ${ready.status}`);
+} finally {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child!.on('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  await rm(work, { recursive: true, force: true });
+}
