@@ -189,8 +189,11 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       changed = true;
     }
     // A local branch too, so a reviewer (or the demo) can inspect or merge it without fetching.
+    // (Best effort: the push is what counts, and a branch checked out somewhere cannot be moved.)
     if ((await currentBranch(git).catch(() => null)) !== branch) {
-      await git.raw(['branch', '--force', branch, commit]);
+      await git.raw(['branch', '--force', branch, commit]).catch((error: Error) => {
+        say(`local branch ${branch} left as it was: ${error.message.trim()}`);
+      });
     }
 
     let pullRequest: PullRequestResult | null = null;
@@ -214,6 +217,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   } finally {
     await git.raw(['worktree', 'remove', '--force', worktree]).catch(() => undefined);
     await rm(worktree, { recursive: true, force: true });
+    await git.raw(['worktree', 'prune']).catch(() => undefined);
   }
 }
 

@@ -86132,8 +86132,11 @@ async function promote(options) {
             changed = true;
         }
         // A local branch too, so a reviewer (or the demo) can inspect or merge it without fetching.
+        // (Best effort: the push is what counts, and a branch checked out somewhere cannot be moved.)
         if ((await currentBranch(git).catch(() => null)) !== branch) {
-            await git.raw(['branch', '--force', branch, commit]);
+            await git.raw(['branch', '--force', branch, commit]).catch((error) => {
+                say(`local branch ${branch} left as it was: ${error.message.trim()}`);
+            });
         }
         let pullRequest = null;
         if (options.github) {
@@ -86155,6 +86158,7 @@ async function promote(options) {
     finally {
         await git.raw(['worktree', 'remove', '--force', worktree]).catch(() => undefined);
         await (0,promises_.rm)(worktree, { recursive: true, force: true });
+        await git.raw(['worktree', 'prune']).catch(() => undefined);
     }
 }
 /**
