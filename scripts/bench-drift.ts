@@ -19,6 +19,7 @@ import { parseSpec } from '../src/config/spec.ts';
 import type { ColumnarDataset } from '../src/dataset/columnar.ts';
 import { loadDataset } from '../src/dataset/parquet.ts';
 import { computeDrift, driftCheck } from '../src/drift/check.ts';
+import { windowPerformance } from '../src/drift/performance.ts';
 import { formatNumber } from '../src/drift/report.ts';
 import { readCaptureWindow } from '../src/drift/window.ts';
 import { buildProfile } from '../src/profile/build.ts';
@@ -141,6 +142,7 @@ try {
     );
   }
   const readTimes: number[] = [];
+  let window: Awaited<ReturnType<typeof readCaptureWindow>> | undefined;
   for (let i = 0; i < Math.min(runs, 3); i++) {
     const read = await time(() =>
       readCaptureWindow({
@@ -155,7 +157,22 @@ try {
     if (read.value.dataset.numRows !== rows)
       throw new Error(`read ${read.value.dataset.numRows} rows, wrote ${rows}`);
     readTimes.push(read.seconds);
+    window = read.value;
   }
+
+  // 4. Performance on the window: every captured row joined back to its labelled row by content.
+  const joined = await time(() =>
+    windowPerformance({
+      task: 'binary',
+      features: spec.features,
+      window: window!.dataset,
+      scores: window!.scores,
+      labelled: current.dataset,
+      labels: current.labels,
+      registered: {},
+      maxRegression: {},
+    }),
+  );
 
   // 3. The whole step, as the CLI and the action run it.
   const profileBytes = JSON.stringify(profile);
@@ -201,6 +218,12 @@ try {
     `read capture window (${files} files, ${(bytes / 1e6).toFixed(1)} MB gzip)  ${median(readTimes).toFixed(3)} s  (median of ${readTimes.length}; ${Math.round(rows / median(readTimes))} rows/s)`,
   );
   console.log(`whole drift-check (read + statistics + report)   ${whole.seconds.toFixed(3)} s`);
+  console.log(
+    `performance join (${joined.value.matched} of ${rows} rows labelled)  ${joined.seconds.toFixed(3)} s  (auc ${formatNumber(joined.value.metrics.auc, 4)})`,
+  );
+  console.log(
+    `load average while running: ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).cpus().length} cores`,
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

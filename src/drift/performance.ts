@@ -47,24 +47,37 @@ export function windowPerformance(options: WindowPerformanceOptions): WindowPerf
       'window performance needs per-class scores, which capture logs do not keep for multiclass models',
     );
   }
-  // Labels of identical rows queue up in file order and are taken in that order.
-  const queues = new Map<string, { labels: number[]; next: number }>();
+  // Rows become integer components (category ids shared by both sides, float32 bits of numbers),
+  // hashed to 53 bits; a hash hit is confirmed component by component, so collisions cannot pair
+  // different rows. Labels of identical rows are taken in file order.
+  const categories = features.map(() => new Map<string, number>());
+  const ref = rowComponents(labelled, features, categories, true);
+  const cur = rowComponents(window, features, categories, false);
+  const width = features.length;
+  const buckets = new Map<number, { rows: number[]; next: number }>();
   for (let r = 0; r < labelled.numRows; r++) {
     if (Number.isNaN(labels[r])) continue;
-    const key = rowKey(labelled, features, r);
-    const queue = queues.get(key);
-    if (queue) queue.labels.push(labels[r]);
-    else queues.set(key, { labels: [labels[r]], next: 0 });
+    const hash = hashRow(ref, r, width);
+    const bucket = buckets.get(hash);
+    if (bucket) bucket.rows.push(r);
+    else buckets.set(hash, { rows: [r], next: 0 });
   }
+  const taken = new Uint8Array(labelled.numRows);
   const matchedLabels: number[] = [];
   const matchedScores: number[] = [];
   for (let r = 0; r < window.numRows; r++) {
     if (Number.isNaN(options.scores[r])) continue;
-    const queue = queues.get(rowKey(window, features, r));
-    if (!queue || queue.next === queue.labels.length) continue;
-    const label = queue.labels[queue.next++];
-    matchedLabels.push(label);
-    matchedScores.push(options.scores[r]);
+    const bucket = buckets.get(hashRow(cur, r, width));
+    if (!bucket) continue;
+    while (bucket.next < bucket.rows.length && taken[bucket.rows[bucket.next]]) bucket.next++;
+    for (let k = bucket.next; k < bucket.rows.length; k++) {
+      const candidate = bucket.rows[k];
+      if (taken[candidate] || !sameRow(ref, candidate, cur, r, width)) continue;
+      taken[candidate] = 1;
+      matchedLabels.push(labels[candidate]);
+      matchedScores.push(options.scores[r]);
+      break;
+    }
   }
   const metrics = matchedLabels.length > 0 ? computeMetrics(options.task, matchedLabels, matchedScores) : {};
   const comparison = Object.entries(options.registered)
@@ -90,23 +103,72 @@ export function windowPerformance(options: WindowPerformanceOptions): WindowPerf
   };
 }
 
+const MISSING = 0x7fffffff;
+/** A category the labelled data never has: such a row cannot match. */
+const UNKNOWN = 0x7ffffffe;
+
 /**
- * A row's identity by content. Numbers go through float32, because the service receives float
- * tensors and captures what it scored; missing is one marker for either kind.
+ * A row's identity by content, as `width` int32 components per row. Numbers go through float32,
+ * because the service receives float tensors and captures what it scored; missing is one marker for
+ * either kind, and an empty category counts as missing (the service's convention).
  */
-function rowKey(dataset: ColumnarDataset, features: FeatureSpec[], r: number): string {
-  let key = '';
-  for (const f of features) {
-    const column = dataset.columns[f.name];
-    if (!column) throw new Error(`the labelled data set has no column ${f.name}`);
+function rowComponents(
+  dataset: ColumnarDataset,
+  features: FeatureSpec[],
+  categories: Array<Map<string, number>>,
+  define: boolean,
+): Int32Array {
+  const width = features.length;
+  const out = new Int32Array(dataset.numRows * width);
+  const f32 = new Float32Array(1);
+  const bits = new Int32Array(f32.buffer);
+  features.forEach((feature, f) => {
+    const column = dataset.columns[feature.name];
+    if (!column) throw new Error(`the labelled data set has no column ${feature.name}`);
     if (column.kind === 'numeric') {
-      const v = column.values[r];
-      key += Number.isNaN(v) ? '\u0000' : String(Math.fround(v));
+      for (let r = 0; r < dataset.numRows; r++) {
+        const v = column.values[r];
+        if (Number.isNaN(v)) out[r * width + f] = MISSING;
+        else {
+          f32[0] = v === 0 ? 0 : v; // -0 and 0 are the same value
+          out[r * width + f] = bits[0];
+        }
+      }
     } else {
-      const code = column.codes[r];
-      key += code < 0 || column.dictionary[code] === '' ? '\u0000' : column.dictionary[code];
+      const ids = categories[f];
+      const idOfCode = Int32Array.from(column.dictionary, (name) => {
+        if (name === '') return MISSING;
+        let id = ids.get(name);
+        if (id === undefined && define) {
+          id = ids.size;
+          ids.set(name, id);
+        }
+        return id ?? UNKNOWN;
+      });
+      for (let r = 0; r < dataset.numRows; r++) {
+        const code = column.codes[r];
+        out[r * width + f] = code < 0 ? MISSING : idOfCode[code];
+      }
     }
-    key += '\u0001';
+  });
+  return out;
+}
+
+/** Two 32-bit multiplicative lanes folded into a 53-bit number (exact as a Map key). */
+function hashRow(components: Int32Array, r: number, width: number): number {
+  let a = 0x9e3779b9;
+  let b = 0x85ebca6b;
+  for (let k = r * width; k < (r + 1) * width; k++) {
+    const x = components[k];
+    a = Math.imul(a ^ x, 0x01000193);
+    a ^= a >>> 15;
+    b = Math.imul(b + x, 0xc2b2ae35);
+    b ^= b >>> 13;
   }
-  return key;
+  return (a >>> 0) * 2 ** 21 + ((b >>> 0) >>> 11);
+}
+
+function sameRow(a: Int32Array, ra: number, b: Int32Array, rb: number, width: number): boolean {
+  for (let k = 0; k < width; k++) if (a[ra * width + k] !== b[rb * width + k]) return false;
+  return true;
 }
