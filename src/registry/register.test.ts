@@ -76,7 +76,7 @@ describe('register', () => {
       store: world.store,
       repoDir: world.clones[0],
     });
-    expect(again).toMatchObject({ version: 1, alreadyRegistered: true });
+    expect(again).toMatchObject({ version: 1, alreadyRegistered: true, commit: result.commit });
     expect((await remoteState(world.root, world.origin)).ledger.versions).toHaveLength(1);
   });
 

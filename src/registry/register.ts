@@ -141,7 +141,7 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
     const existing = ledger.versions.find((v) => v.runId === runId && v.artifact.sha256 === sha256);
     if (existing) {
       log(`run ${runId} is already ${gitTagFor(model, existing.version)}`);
-      const commit = (await git.raw(['log', '-n', '1', '--format=%H', '--', fileInRepo])).trim();
+      const commit = await commitOfVersion(git, gitTagFor(model, existing.version), fileInRepo);
       return {
         model,
         version: existing.version,
@@ -222,6 +222,15 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
     }
   }
   throw new Error(`could not register ${model} run ${runId}: the push was rejected ${maxAttempts} times`);
+}
+
+/** The commit the version's tag names; without the tag, the last commit that touched the ledger. */
+async function commitOfVersion(git: SimpleGit, tag: string, ledgerFile: string): Promise<string> {
+  const tagged = await git
+    .raw(['rev-parse', '--verify', '--quiet', `refs/tags/${tag}^{commit}`])
+    .then((out) => out.trim())
+    .catch(() => '');
+  return tagged || (await git.raw(['log', '-n', '1', '--format=%H', '--', ledgerFile])).trim();
 }
 
 /** Brings the local branch up to the remote's, keeping local commits on top. */

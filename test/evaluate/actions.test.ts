@@ -1,15 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { categoricalColumn, numericColumn } from '../../src/dataset/columnar.ts';
-import type { LocalStore } from '../../src/store/local-store.ts';
-import { putTrainedRun, syntheticFlights } from '../support/evaluate-world.ts';
+import { createEvaluateProject } from '../support/evaluate-world.ts';
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github.ts';
-import { createRegistryWorld } from '../support/registry-world.ts';
+import type { createRegistryWorld } from '../support/registry-world.ts';
 
 /**
  * The committed evaluate and register bundles, run the way the runner runs them (inputs as INPUT_*
@@ -54,42 +51,13 @@ async function runAction(
   };
 }
 
-const SPEC = `schema: 1
-model: flight-delay
-task: binary
-data: { train: [data/train.parquet], test: [data/test.parquet] }
-features:
-  - { name: origin, kind: categorical }
-  - { name: distance, kind: numeric }
-target: delayed
-trainer: { type: linear }
-gates:
-  min: { auc: 0.6 }
-remote: ../remote
-`;
-
 describe('actions/evaluate and actions/register (committed bundles)', () => {
   let world: Awaited<ReturnType<typeof createRegistryWorld>>;
   let project: string;
   let gh: FakeGitHub;
   beforeAll(async () => {
-    world = await createRegistryWorld(1);
-    project = world.clones[0];
+    ({ world, project } = await createEvaluateProject());
     gh = await startFakeGitHub({ owner: 'acme', repo: 'flights' });
-    await writeFile(join(project, 'mlship.yaml'), SPEC);
-    const { dataset, labels } = syntheticFlights(1500, 42);
-    const origin = categoricalColumn(dataset, 'origin');
-    await mkdir(join(project, 'data'), { recursive: true });
-    const buffer = parquetWriteBuffer({
-      columnData: [
-        { name: 'origin', data: Array.from(origin.codes, (c) => origin.dictionary[c]), type: 'STRING' },
-        { name: 'distance', data: Array.from(numericColumn(dataset, 'distance')), type: 'DOUBLE' },
-        { name: 'delayed', data: Array.from(labels, (v) => v === 1), type: 'BOOLEAN' },
-      ],
-    });
-    await writeFile(join(project, 'data', 'test.parquet'), new Uint8Array(buffer));
-    await putTrainedRun(world.store as LocalStore, 'run-good');
-    await putTrainedRun(world.store as LocalStore, 'run-noise', { noise: true });
   });
   afterAll(async () => {
     await gh.close();

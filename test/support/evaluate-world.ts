@@ -1,9 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { FeatureSpec, Spec } from '../../src/config/spec.ts';
 import { parseSpec } from '../../src/config/spec.ts';
-import type { ColumnarDataset } from '../../src/dataset/columnar.ts';
+import { type ColumnarDataset, categoricalColumn, numericColumn } from '../../src/dataset/columnar.ts';
 import { envManifestPath } from '../../src/gitops/manifest.ts';
 import { modelKey, profileKey, runKey, sha256Hex, storeUri } from '../../src/registry/artifacts.ts';
 import { writeLedger } from '../../src/registry/ledger-io.ts';
@@ -12,6 +13,7 @@ import { LocalStore } from '../../src/store/local-store.ts';
 import { trainLinear } from '../../src/train/linear/index.ts';
 import { signatureFor } from '../../src/train/signature.ts';
 import { toYaml, writeFileAtomic } from '../../src/util/fs.ts';
+import { createRegistryWorld } from './registry-world.ts';
 
 /**
  * Real models on synthetic flights-like data for evaluate tests: linear models trained and exported
@@ -165,4 +167,42 @@ export async function pinChampion(
       profile,
     }),
   );
+}
+
+const PROJECT_SPEC = `schema: 1
+model: flight-delay
+task: binary
+data: { train: [data/train.parquet], test: [data/test.parquet] }
+features:
+  - { name: origin, kind: categorical }
+  - { name: distance, kind: numeric }
+target: delayed
+trainer: { type: linear }
+gates:
+  min: { auc: 0.6 }
+remote: ../remote
+`;
+
+/**
+ * A project as a user has it: a clone of a bare remote with mlship.yaml and held-out Parquet data,
+ * the store beside it (remote: ../remote), and two trained runs in it: run-good and run-noise.
+ */
+export async function createEvaluateProject() {
+  const world = await createRegistryWorld(1);
+  const project = world.clones[0];
+  await writeFile(join(project, 'mlship.yaml'), PROJECT_SPEC);
+  const { dataset, labels } = syntheticFlights(1500, 42);
+  const origin = categoricalColumn(dataset, 'origin');
+  await mkdir(join(project, 'data'), { recursive: true });
+  const buffer = parquetWriteBuffer({
+    columnData: [
+      { name: 'origin', data: Array.from(origin.codes, (c) => origin.dictionary[c]), type: 'STRING' },
+      { name: 'distance', data: Array.from(numericColumn(dataset, 'distance')), type: 'DOUBLE' },
+      { name: 'delayed', data: Array.from(labels, (v) => v === 1), type: 'BOOLEAN' },
+    ],
+  });
+  await writeFile(join(project, 'data', 'test.parquet'), new Uint8Array(buffer));
+  await putTrainedRun(world.store, 'run-good');
+  await putTrainedRun(world.store, 'run-noise', { noise: true });
+  return { world, project };
 }
