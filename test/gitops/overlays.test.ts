@@ -164,6 +164,31 @@ describe('argocd and monitoring', () => {
     expect(set.spec.templatePatch).toMatch(/prune: true\s+selfHeal: true/);
   });
 
+  it('lets the AppProject sync every kind, into every namespace, that the overlays and monitoring render', async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: walking a rendered object
+    const project = find(await renderOverlayObjects(join(repoGitops, 'argocd')), 'AppProject') as any;
+    const allowed = new Set(
+      [...project.spec.namespaceResourceWhitelist, ...project.spec.clusterResourceWhitelist].map(
+        (r: { group: string; kind: string }) => `${r.group}/${r.kind}`,
+      ),
+    );
+    const destinations = project.spec.destinations.map((d: { namespace: string }) => d.namespace);
+    const rendered = [
+      ...(await renderOverlayObjects(join(gitops, 'overlays', 'staging'))),
+      ...(await renderOverlayObjects(join(gitops, 'overlays', 'production'))),
+      ...(await renderOverlayObjects(join(repoGitops, 'monitoring'))),
+    ];
+    for (const object of rendered) {
+      const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
+      expect(allowed, `${object.kind} ${object.metadata.name}`).toContain(`${group}/${object.kind}`);
+      const namespace = object.kind === 'Namespace' ? object.metadata.name : object.metadata.namespace;
+      const covered = destinations.some((pattern: string) =>
+        new RegExp(`^${pattern.replaceAll('*', '.*')}$`).test(namespace ?? ''),
+      );
+      expect(covered, `${object.kind} ${object.metadata.name} in ${namespace}`).toBe(true);
+    }
+  });
+
   it('renders the PrometheusRule and the dashboard ConfigMap, all valid', async () => {
     const objects = await renderOverlayObjects(join(repoGitops, 'monitoring'));
     expect(objects.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'PrometheusRule']);
