@@ -2,7 +2,7 @@ export const id = 989;
 export const ids = [989];
 export const modules = {
 
-/***/ 9989:
+/***/ 79989:
 /***/ ((module) => {
 
 module.exports = eval("require")("canvas");
