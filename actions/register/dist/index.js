@@ -42448,7 +42448,7 @@ async function register(options) {
         const existing = ledger.versions.find((v) => v.runId === runId && v.artifact.sha256 === sha256);
         if (existing) {
             log(`run ${runId} is already ${gitTagFor(model, existing.version)}`);
-            const commit = (await git.raw(['log', '-n', '1', '--format=%H', '--', fileInRepo])).trim();
+            const commit = await commitOfVersion(git, gitTagFor(model, existing.version), fileInRepo);
             return {
                 model,
                 version: existing.version,
@@ -42528,6 +42528,14 @@ async function register(options) {
         }
     }
     throw new Error(`could not register ${model} run ${runId}: the push was rejected ${maxAttempts} times`);
+}
+/** The commit the version's tag names; without the tag, the last commit that touched the ledger. */
+async function commitOfVersion(git, tag, ledgerFile) {
+    const tagged = await git
+        .raw(['rev-parse', '--verify', '--quiet', `refs/tags/${tag}^{commit}`])
+        .then((out) => out.trim())
+        .catch(() => '');
+    return tagged || (await git.raw(['log', '-n', '1', '--format=%H', '--', ledgerFile])).trim();
 }
 /** Brings the local branch up to the remote's, keeping local commits on top. */
 async function catchUp(git, remote, branch) {
