@@ -13,9 +13,11 @@ import { linearToOnnx } from './onnx.ts';
  * L-BFGS to a tight tolerance. Every run is compared against it.
  *
  * Parameters: `l2` (penalty strength, sklearn's 1/C or Ridge's alpha; default 1), `max_iterations`
- * (default 500), `tolerance` (largest gradient component at convergence; default 1e-7).
+ * (default 500), `tolerance` (largest gradient component at convergence; default 1e-7), `solver`
+ * (`auto`: Newton while the parameters fit a dense Hessian, else L-BFGS; or `newton`, `lbfgs`).
  */
-export const LINEAR_DEFAULTS = { l2: 1, max_iterations: 500, tolerance: 1e-7 } as const;
+export const LINEAR_DEFAULTS = { l2: 1, max_iterations: 500, tolerance: 1e-7, solver: 'auto' } as const;
+const SOLVERS = ['auto', 'newton', 'lbfgs'] as const;
 
 export const trainLinear: Trainer = async (input: TrainInput): Promise<TrainedModel> => {
   const params = resolveParams(input.params);
@@ -31,6 +33,7 @@ export const trainLinear: Trainer = async (input: TrainInput): Promise<TrainedMo
     l2: params.l2,
     maxIterations: params.max_iterations,
     tolerance: params.tolerance,
+    solver: params.solver,
   });
   input.onProgress?.(
     `linear: ${fit.converged ? 'converged' : 'stopped'} after ${fit.iterations} iterations in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -110,7 +113,12 @@ export class LinearModel implements TrainedModel {
   }
 }
 
-function resolveParams(params: Params): { l2: number; max_iterations: number; tolerance: number } {
+function resolveParams(params: Params): {
+  l2: number;
+  max_iterations: number;
+  tolerance: number;
+  solver: (typeof SOLVERS)[number];
+} {
   const known = new Set(Object.keys(LINEAR_DEFAULTS));
   for (const key of Object.keys(params)) {
     if (!known.has(key)) {
@@ -120,7 +128,21 @@ function resolveParams(params: Params): { l2: number; max_iterations: number; to
       });
     }
   }
-  const number = (key: keyof typeof LINEAR_DEFAULTS, check: (v: number) => boolean, rule: string) => {
+  const solver = params.solver ?? LINEAR_DEFAULTS.solver;
+  if (!SOLVERS.includes(solver as (typeof SOLVERS)[number])) {
+    throw new UserError(
+      `linear parameter solver must be one of ${SOLVERS.join(', ')}, got ${JSON.stringify(solver)}`,
+      {
+        field: 'trainer.params.solver',
+        fix: `set solver to one of ${SOLVERS.join(', ')}`,
+      },
+    );
+  }
+  const number = (
+    key: 'l2' | 'max_iterations' | 'tolerance',
+    check: (v: number) => boolean,
+    rule: string,
+  ) => {
     const value = params[key] ?? LINEAR_DEFAULTS[key];
     if (typeof value !== 'number' || !check(value)) {
       throw new UserError(`linear parameter ${key} must be ${rule}, got ${JSON.stringify(value)}`, {
@@ -134,6 +156,7 @@ function resolveParams(params: Params): { l2: number; max_iterations: number; to
     l2: number('l2', (v) => v >= 0 && Number.isFinite(v), 'a number >= 0'),
     max_iterations: number('max_iterations', (v) => Number.isInteger(v) && v > 0, 'a positive integer'),
     tolerance: number('tolerance', (v) => v > 0, 'a positive number'),
+    solver: solver as (typeof SOLVERS)[number],
   };
 }
 

@@ -108,18 +108,36 @@ describe('linear trainer against scikit-learn', () => {
     });
   });
 
-  it('matches multinomial LogisticRegression probabilities', async () => {
-    const model = await trainLinear({
+  for (const solver of ['newton', 'lbfgs']) {
+    it(`matches multinomial LogisticRegression probabilities (${solver})`, async () => {
+      const model = await trainLinear({
+        features,
+        task: 'multiclass',
+        train,
+        trainLabels: Float64Array.from(reference.train.three),
+        params: { ...params, solver },
+      });
+      expect(model.params.converged).toBe(true);
+      const predicted = model.predict(test);
+      (reference.multiclass.testProbabilities as number[][]).flat().forEach((p, i) => {
+        expect(predicted[i]).toBeCloseTo(p, 5);
+      });
+    });
+  }
+
+  it('L-BFGS reaches the same logistic regression as Newton', async () => {
+    const model = (await trainLinear({
       features,
-      task: 'multiclass',
+      task: 'binary',
       train,
-      trainLabels: Float64Array.from(reference.train.three),
-      params,
-    });
-    const predicted = model.predict(test);
-    (reference.multiclass.testProbabilities as number[][]).flat().forEach((p, i) => {
-      expect(predicted[i]).toBeCloseTo(p, 5);
-    });
+      trainLabels: Float64Array.from(reference.train.binary),
+      params: { ...params, solver: 'lbfgs' },
+    })) as LinearModel;
+    expect(model.params.converged).toBe(true);
+    expect(model.intercept()).toBeCloseTo(reference.binary.intercept, 5);
+    for (const [category, weight] of Object.entries(reference.binary.c)) {
+      expect(model.coefficient('c', category)).toBeCloseTo(weight as number, 5);
+    }
   });
 });
 

@@ -1,12 +1,13 @@
 import type { Design } from './encoding.ts';
 
 /**
- * Newton's method (iteratively reweighted least squares) for one-output linear models: binary
- * logistic and least-squares regression. One-hot designs are badly conditioned (rare categories
+ * Newton's method (iteratively reweighted least squares) for the linear models: binary logistic,
+ * softmax and least-squares regression. One-hot designs are badly conditioned (rare categories
  * against frequent ones), so first-order methods crawl; Newton converges in a handful of passes.
  * Each pass accumulates the exact Hessian over the row's few non-zeros (intercept, numerics, one
- * column per categorical), then solves a (width + 1)^2 system by Cholesky. Used when the design is
- * narrow enough for a dense Hessian; wider designs and multiclass use L-BFGS.
+ * column per categorical), then solves a ((width + 1) K)^2 system by Cholesky. Used when the design is
+ * narrow enough for a dense Hessian; wider designs use L-BFGS. (The softmax Hessian is singular
+ * along "add the same constant to every class's intercept"; the solver's jitter takes care of it.)
  */
 export const NEWTON_MAX_WIDTH = 3000;
 
@@ -25,13 +26,15 @@ export interface NewtonResult {
 }
 
 export function fitNewton(
-  task: 'binary' | 'regression',
+  task: 'binary' | 'multiclass' | 'regression',
   design: Design,
   width: number,
   labels: Float64Array,
+  outputs: number,
   options: NewtonOptions,
 ): NewtonResult {
-  const d = width + 1;
+  const K = outputs;
+  const d = (width + 1) * K;
   const { rows, numericCount: p, categoricalCount: c, numeric, active } = design;
   const w = new Float64Array(d);
   const gradient = new Float64Array(d);
@@ -40,6 +43,9 @@ export function fitNewton(
   const trial = new Float64Array(d);
   const index = new Int32Array(1 + p + c);
   const value = new Float64Array(1 + p + c);
+  const scores = new Float64Array(K);
+  const residual = new Float64Array(K);
+  const curvature = new Float64Array(K * K);
   const scale = 1 / rows;
 
   const objective = (weights: Float64Array, withDerivatives: boolean): number => {
@@ -63,35 +69,33 @@ export function fitNewton(
         index[nnz] = 1 + column;
         value[nnz++] = 1;
       }
-      let s = 0;
-      for (let k = 0; k < nnz; k++) s += weights[index[k]] * value[k];
-      const y = labels[i];
-      let residual: number;
-      let curvature: number;
-      if (task === 'binary') {
-        const probability = s >= 0 ? 1 / (1 + Math.exp(-s)) : Math.exp(s) / (1 + Math.exp(s));
-        loss += (s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s))) - y * s;
-        residual = probability - y;
-        curvature = probability * (1 - probability);
-      } else {
-        residual = s - y;
-        loss += 0.5 * residual * residual;
-        curvature = 1;
+      for (let k = 0; k < K; k++) {
+        let s = 0;
+        for (let a = 0; a < nnz; a++) s += weights[index[a] * K + k] * value[a];
+        scores[k] = s;
       }
+      loss += lossDerivatives(task, scores, labels[i], residual, withDerivatives ? curvature : undefined);
       if (!withDerivatives) continue;
       for (let a = 0; a < nnz; a++) {
-        const ia = index[a];
+        const baseA = index[a] * K;
         const va = value[a];
-        gradient[ia] += residual * va;
-        const cv = curvature * va;
-        const rowOffset = ia * d;
-        for (let b = a; b < nnz; b++) hessian[rowOffset + index[b]] += cv * value[b];
+        for (let k = 0; k < K; k++) gradient[baseA + k] += residual[k] * va;
+        // Upper triangle of the flattened Hessian: columns ascend, so (a, k) <= (b, l) when a < b,
+        // or a == b and l >= k.
+        for (let b = a; b < nnz; b++) {
+          const baseB = index[b] * K;
+          const vab = va * value[b];
+          for (let k = 0; k < K; k++) {
+            const rowOffset = (baseA + k) * d + baseB;
+            for (let l = a === b ? k : 0; l < K; l++) hessian[rowOffset + l] += vab * curvature[k * K + l];
+          }
+        }
       }
     }
     let penalty = 0;
-    for (let j = 1; j < d; j++) penalty += weights[j] * weights[j];
+    for (let j = K; j < d; j++) penalty += weights[j] * weights[j];
     if (withDerivatives) {
-      for (let j = 1; j < d; j++) {
+      for (let j = K; j < d; j++) {
         gradient[j] += options.l2 * weights[j];
         hessian[j * d + j] += options.l2;
       }
@@ -129,6 +133,49 @@ export function fitNewton(
     converged = maxAbs(gradient) < options.tolerance;
   }
   return { weights: w, iterations, converged, value: current };
+}
+
+/**
+ * Loss of one row; d(loss)/d(scores) into `residual`; the loss's curvature in the scores (K x K)
+ * into `curvature` when asked: p(1-p) logistic, diag(p) - p p^T softmax, 1 squared error.
+ */
+function lossDerivatives(
+  task: 'binary' | 'multiclass' | 'regression',
+  scores: Float64Array,
+  label: number,
+  residual: Float64Array,
+  curvature: Float64Array | undefined,
+): number {
+  if (task === 'regression') {
+    residual[0] = scores[0] - label;
+    if (curvature) curvature[0] = 1;
+    return 0.5 * residual[0] * residual[0];
+  }
+  if (task === 'binary') {
+    const s = scores[0];
+    const probability = s >= 0 ? 1 / (1 + Math.exp(-s)) : Math.exp(s) / (1 + Math.exp(s));
+    residual[0] = probability - label;
+    if (curvature) curvature[0] = probability * (1 - probability);
+    return (s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s))) - label * s;
+  }
+  const K = scores.length;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let k = 0; k < K; k++) max = Math.max(max, scores[k]);
+  let sum = 0;
+  for (let k = 0; k < K; k++) {
+    residual[k] = Math.exp(scores[k] - max);
+    sum += residual[k];
+  }
+  for (let k = 0; k < K; k++) residual[k] /= sum; // probabilities for now
+  if (curvature) {
+    for (let k = 0; k < K; k++) {
+      for (let l = 0; l < K; l++)
+        curvature[k * K + l] = (k === l ? residual[k] : 0) - residual[k] * residual[l];
+    }
+  }
+  const loss = max + Math.log(sum) - scores[label];
+  residual[label] -= 1;
+  return loss;
 }
 
 /** Solves H x = b in place (b becomes x) for symmetric positive definite H (overwritten). */
