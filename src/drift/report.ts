@@ -172,3 +172,26 @@ export function renderDriftMarkdown(result: DriftCheckResult, reportLink?: strin
   if (reportLink) lines.push('', `Full report: ${reportLink}`);
   return `${lines.join('\n')}\n`;
 }
+
+/** The drift table as plain cells (header first), for terminals and logs: the CLI and the demo print it. */
+export function driftTableCells(
+  result: Pick<DriftCheckResult, 'features' | 'score'>,
+): Array<Array<string | number>> {
+  return [
+    ['feature', 'test', 'statistic', 'p-value', 'threshold', 'PSI', 'drifted'],
+    ...[...result.features, result.score].map((f) => [
+      f === result.score ? '(score)' : f.feature,
+      f.test,
+      formatNumber(f.statistic, 4),
+      formatNumber(f.pValue, 4),
+      f.threshold,
+      formatNumber(f.psi, 4),
+      f.drifted ? 'DRIFT' : 'ok',
+    ]),
+  ];
+}
+
+/** One line: the verdict, for terminals and logs. */
+export function driftVerdict(result: DriftCheckResult): string {
+  return verdictLine(result);
+}

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadSpec } from '../../config/spec.ts';
 import { driftCheck } from '../../drift/check.ts';
 import { type DriftReaction, reactToDrift } from '../../drift/react.ts';
-import { formatNumber } from '../../drift/report.ts';
+import { driftTableCells, formatNumber } from '../../drift/report.ts';
 import { parseWindow } from '../../drift/window-spec.ts';
 import { UserError } from '../../errors.ts';
 import { createGitHubClient, repoFromEnv } from '../../github/client.ts';
@@ -111,20 +111,10 @@ export function register(program: Command): void {
             : `retraining ${reacted.action}`,
         );
       }
+      const cells = driftTableCells(result);
       printResult(flags, { ...result, ...(reacted ? { reaction: reacted } : {}) }, () =>
         [
-          table(
-            ['feature', 'test', 'statistic', 'p-value', 'threshold', 'PSI', 'drifted'],
-            [...result.features, result.score].map((f) => [
-              f.feature === 'score' && f === result.score ? '(score)' : f.feature,
-              f.test,
-              formatNumber(f.statistic, 4),
-              formatNumber(f.pValue, 4),
-              f.threshold,
-              formatNumber(f.psi, 4),
-              f.drifted ? 'DRIFT' : 'ok',
-            ]),
-          ),
+          table(cells[0] as string[], cells.slice(1)),
           '',
           result.judged
             ? `${result.drifted ? 'DRIFTED' : 'no drift'}: ${result.driftedFeatures.length} of ${result.features.length} features (share ${formatNumber(result.driftShare, 2)}, threshold ${result.thresholds.drift_share}) in ${result.window.rows} rows`
