@@ -15,9 +15,10 @@
  *   their code in the training dictionary (unseen and missing, i.e. the empty string, become NaN).
  *   `columns[name]` is the same value as a float [N, 1] tensor, for per-feature work such as
  *   standardisation (Sub/Div against constants) or one-hot (Equal against a code range, Cast).
- * - `addTreeEnsemble(graph, { input: matrix, trees, numTargets, baseValues })` returns float
- *   [N, numTargets] raw scores from trees over the matrix (numeric `<=` splits and categorical
- *   set splits, each with a learned direction for missing values).
+ * - `addTreeEnsemble(graph, { inputs, features, trees, numTargets, baseValues })` (inputs: what
+ *   addRawFeatureInputs returned, features: the same list) returns float [N, numTargets] raw
+ *   scores from trees whose `feature` indices follow `features` (numeric `<=` splits and
+ *   categorical set splits, each with a learned direction for missing values).
  * - `addPredictionHead(graph, margins, task, numClasses)` turns raw scores into the outputs every
  *   model shares: binary margins [N, 1] -> `probabilities` [N, 2] and `label` int64 [N];
  *   multiclass margins [N, K] -> softmax `probabilities` and `label`; regression [N, 1] -> `value`

@@ -110,8 +110,8 @@ describe('addTreeEnsemble', () => {
 
   it('sums trees with categorical set splits and learned missing directions', async () => {
     const graph = new GraphBuilder();
-    const { matrix } = addRawFeatureInputs(graph, features);
-    const scores = addTreeEnsemble(graph, { input: matrix, trees, numTargets: 1, baseValues: [0] });
+    const inputs = addRawFeatureInputs(graph, features);
+    const scores = addTreeEnsemble(graph, { inputs, features, trees, numTargets: 1, baseValues: [0] });
     graph.addOutput(scores, 'float', ['N', 1]);
     const model = assembleModel(graph);
     await checkOnnxModel(model);
@@ -121,9 +121,10 @@ describe('addTreeEnsemble', () => {
 
   it('adds the base value and routes trees to their targets', async () => {
     const graph = new GraphBuilder();
-    const { matrix } = addRawFeatureInputs(graph, features);
+    const inputs = addRawFeatureInputs(graph, features);
     const scores = addTreeEnsemble(graph, {
-      input: matrix,
+      inputs,
+      features,
       trees: [trees[0], { ...trees[1], target: 1 }],
       numTargets: 2,
       baseValues: [0.5, -0.5],
@@ -140,7 +141,7 @@ describe('addTreeEnsemble', () => {
 describe('addPredictionHead', () => {
   function modelFor(task: 'binary' | 'multiclass' | 'regression', k: number) {
     const graph = new GraphBuilder();
-    const { matrix } = addRawFeatureInputs(graph, features);
+    const inputs = addRawFeatureInputs(graph, features);
     // A one-split tree per target: missing x -> -1 on target t, else x + t.
     const trees: Tree[] = Array.from({ length: k }, (_, t) => ({
       target: t,
@@ -151,7 +152,8 @@ describe('addPredictionHead', () => {
       ],
     }));
     const margins = addTreeEnsemble(graph, {
-      input: matrix,
+      inputs,
+      features,
       trees,
       numTargets: k,
       baseValues: Array(k).fill(0),
@@ -194,5 +196,69 @@ describe('addPredictionHead', () => {
     expect(out.value.dims).toEqual([cities.length]);
     expect(Array.from(out.value.data as Float32Array)).toEqual([0, 0, 0, 2, 0, 0, 2, 2]);
     expect(predictionOutputs('regression')).toEqual([{ name: 'value', type: 'float', shape: [-1] }]);
+  });
+});
+
+describe('categorical splits over many categories', () => {
+  // 70 categories: three block columns inside the graph. Every kind of set: small, large (written
+  // as its complement), spanning blocks, with missing values going either way.
+  const dictionary = Array.from({ length: 70 }, (_, i) => `k${i}`);
+  const sets = [
+    [0],
+    [30, 31, 32],
+    [5, 40, 69],
+    Array.from({ length: 60 }, (_, i) => i + 5),
+    Array.from({ length: 69 }, (_, i) => i + 1),
+    Array.from({ length: 70 }, (_, i) => i),
+    [],
+  ];
+
+  it('routes every category, missing and unseen values as the tree says', async () => {
+    const feature = [{ name: 'k', kind: 'categorical' as const, dictionary }];
+    const trees: Tree[] = [];
+    const cases: Array<{ left: Set<number>; missingLeft: boolean }> = [];
+    for (const set of sets) {
+      for (const missingLeft of [false, true]) {
+        cases.push({ left: new Set(set), missingLeft });
+        trees.push({
+          target: trees.length,
+          nodes: [
+            {
+              kind: 'categorical',
+              feature: 0,
+              leftCodes: set,
+              numCategories: 70,
+              missingLeft,
+              left: 1,
+              right: 2,
+            },
+            { kind: 'leaf', value: 1 },
+            { kind: 'leaf', value: -1 },
+          ],
+        });
+      }
+    }
+    const graph = new GraphBuilder();
+    const inputs = addRawFeatureInputs(graph, feature);
+    const scores = addTreeEnsemble(graph, {
+      inputs,
+      features: feature,
+      trees,
+      numTargets: trees.length,
+      baseValues: trees.map(() => 0),
+    });
+    graph.addOutput(scores, 'float', ['N', trees.length]);
+    const model = assembleModel(graph);
+    await checkOnnxModel(model);
+    const values = [...dictionary, '', 'never-seen'];
+    const session = await ori(model);
+    const out = await session.run({ k: new ort.Tensor('string', values, [values.length, 1]) });
+    const data = out[scores].data as Float32Array;
+    values.forEach((_, row) => {
+      cases.forEach(({ left, missingLeft }, t) => {
+        const goesLeft = row < 70 ? left.has(row) : missingLeft;
+        expect(data[row * trees.length + t], `row ${values[row]}, tree ${t}`).toBe(goesLeft ? 1 : -1);
+      });
+    });
   });
 });

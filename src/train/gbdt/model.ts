@@ -101,21 +101,20 @@ export class GbdtModel implements TrainedModel {
 
   toOnnx(signature: ModelSignature): Uint8Array {
     const names = this.features.map((feature) => feature.name).sort();
-    const inputs = signature.inputs.map((input) => input.name).sort();
-    if (names.join('\n') !== inputs.join('\n')) {
-      throw new Error(`signature inputs (${inputs}) differ from the trained features (${names})`);
+    const given = signature.inputs.map((input) => input.name).sort();
+    if (names.join('\n') !== given.join('\n')) {
+      throw new Error(`signature inputs (${given}) differ from the trained features (${names})`);
     }
     const graph = new GraphBuilder();
-    const { matrix } = addRawFeatureInputs(
-      graph,
-      this.binning.features.map((feature) =>
-        feature.kind === 'numeric'
-          ? { name: feature.name, kind: 'numeric' as const }
-          : { name: feature.name, kind: 'categorical' as const, dictionary: feature.dictionary },
-      ),
+    const features = this.binning.features.map((feature) =>
+      feature.kind === 'numeric'
+        ? { name: feature.name, kind: 'numeric' as const }
+        : { name: feature.name, kind: 'categorical' as const, dictionary: feature.dictionary },
     );
+    const inputs = addRawFeatureInputs(graph, features);
     const margins = addTreeEnsemble(graph, {
-      input: matrix,
+      inputs,
+      features,
       trees: this.trees.map((tree) => toOnnxTree(tree, this.binning)),
       numTargets: this.numOutputs,
       baseValues: Array.from(this.baseMargins),
