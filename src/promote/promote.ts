@@ -183,9 +183,13 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       say(`pushing ${branch}`);
       // The branch belongs to mlship: it is rebuilt on the latest base each time, and the lease
       // refuses to overwrite anything pushed there since we looked.
-      await wt.push(remote, `HEAD:refs/heads/${branch}`, [
-        `--force-with-lease=refs/heads/${branch}:${remoteBranchSha ?? ''}`,
-      ]);
+      await wt
+        .push(remote, `HEAD:refs/heads/${branch}`, [
+          `--force-with-lease=refs/heads/${branch}:${remoteBranchSha ?? ''}`,
+        ])
+        .catch((error: Error) => {
+          throw pushError(error, remote, branch);
+        });
       changed = true;
     }
     // A local branch too, so a reviewer (or the demo) can inspect or merge it without fetching.
@@ -233,6 +237,27 @@ async function holdsSameFiles(git: SimpleGit, commit: string, paths: string[]): 
     if (staged.trim() !== pushed.trim()) return false;
   }
   return true;
+}
+
+/** Push failures users can act on (permissions, a concurrent push) as UserErrors that say what to do. */
+function pushError(error: Error, remote: string, branch: string): Error {
+  const message = error.message.trim();
+  if (/stale info|rejected|fetch first|non-fast-forward/i.test(message)) {
+    return new UserError(
+      `${remote}/${branch} changed while promoting (another promotion ran at the same time)`,
+      {
+        field: 'branch',
+        fix: 'run the promotion again; it rebuilds the branch from what is there now',
+      },
+    );
+  }
+  if (/permission|denied|403|authenticat|could not read username/i.test(message)) {
+    return new UserError(`cannot push ${branch} to ${remote}: ${message.split('\n')[0]}`, {
+      field: 'remote',
+      fix: 'give the job `contents: write` (or use a token that may push), or check the remote URL',
+    });
+  }
+  return error;
 }
 
 async function currentBranch(git: SimpleGit): Promise<string> {

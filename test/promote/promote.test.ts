@@ -287,6 +287,23 @@ describe('promote', () => {
     expect(allowed.body).toContain('CRITICAL 2');
   });
 
+  it('refuses to overwrite a branch someone pushed to since it looked', async () => {
+    const options = { repoDir: work, model: 'flights', environment: 'staging' };
+    await promote({ ...options, version: 2, image: { name: imageName, digest: digestV1 } });
+    // Another promotion lands on the branch between our look (ls-remote) and our push: simulated
+    // by a pre-push hook that moves the remote branch first.
+    const other = git(remote, 'rev-parse', 'main');
+    await writeFileAtomic(
+      join(work, '.git', 'hooks', 'pre-push'),
+      `#!/bin/sh\ngit push --no-verify --quiet --force "$1" ${other}:refs/heads/mlship/promote/flights/staging\n`,
+    );
+    execFileSync('chmod', ['+x', join(work, '.git', 'hooks', 'pre-push')]);
+    await expect(
+      promote({ ...options, version: 3, image: { name: imageName, digest: digestV1 } }),
+    ).rejects.toThrow(/changed while promoting.*run the promotion again/);
+    expect(git(remote, 'rev-parse', 'refs/heads/mlship/promote/flights/staging')).toBe(other);
+  });
+
   it('names the problem when the model, version or environment does not exist', async () => {
     const image = { name: imageName, digest: digestV1 };
     await expect(promote({ repoDir: work, model: 'nope', environment: 'staging', image })).rejects.toThrow(

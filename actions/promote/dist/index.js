@@ -86126,9 +86126,13 @@ async function promote(options) {
             say(`pushing ${branch}`);
             // The branch belongs to mlship: it is rebuilt on the latest base each time, and the lease
             // refuses to overwrite anything pushed there since we looked.
-            await wt.push(remote, `HEAD:refs/heads/${branch}`, [
+            await wt
+                .push(remote, `HEAD:refs/heads/${branch}`, [
                 `--force-with-lease=refs/heads/${branch}:${remoteBranchSha ?? ''}`,
-            ]);
+            ])
+                .catch((error) => {
+                throw pushError(error, remote, branch);
+            });
             changed = true;
         }
         // A local branch too, so a reviewer (or the demo) can inspect or merge it without fetching.
@@ -86174,6 +86178,23 @@ async function holdsSameFiles(git, commit, paths) {
             return false;
     }
     return true;
+}
+/** Push failures users can act on (permissions, a concurrent push) as UserErrors that say what to do. */
+function pushError(error, remote, branch) {
+    const message = error.message.trim();
+    if (/stale info|rejected|fetch first|non-fast-forward/i.test(message)) {
+        return new errors/* UserError */.y(`${remote}/${branch} changed while promoting (another promotion ran at the same time)`, {
+            field: 'branch',
+            fix: 'run the promotion again; it rebuilds the branch from what is there now',
+        });
+    }
+    if (/permission|denied|403|authenticat|could not read username/i.test(message)) {
+        return new errors/* UserError */.y(`cannot push ${branch} to ${remote}: ${message.split('\n')[0]}`, {
+            field: 'remote',
+            fix: 'give the job `contents: write` (or use a token that may push), or check the remote URL',
+        });
+    }
+    return error;
 }
 async function currentBranch(git) {
     const name = (await git.revparse(['--abbrev-ref', 'HEAD'])).trim();
