@@ -91,6 +91,10 @@ describe.each(['staging', 'production'])('overlays/%s', (env) => {
     expect(manifestEnv).toBe(`${mount.mountPath}/model.yaml`);
     expect(container.livenessProbe.httpGet.path).toBe('/v2/health/live');
     expect(container.readinessProbe.httpGet.path).toBe('/v2/health/ready');
+    // biome-ignore lint/suspicious/noExplicitAny: walking a rendered object
+    expect((find(objects, 'Rollout') as any).spec.template.metadata.labels['mlship.dev/environment']).toBe(
+      env,
+    );
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
     const tmp = container.volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/tmp');
