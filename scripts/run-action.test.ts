@@ -28,6 +28,9 @@ inputs:
   fail:
     description: fail when "true"
     default: 'false'
+  pr:
+    description: from the event payload, empty when the event has none
+    default: \${{ github.event.pull_request.number }}
 outputs:
   echo:
     description: x
@@ -43,6 +46,7 @@ const bundle = `(async () => {
   core.setOutput('echo', core.getInput('run-id', { required: true }));
   core.setOutput('model', core.getInput('model name'));
   core.setOutput('token', core.getInput('token'));
+  core.setOutput('pr', core.getInput('pr'));
   core.setOutput('multi', 'line one\\nline=two\\n<<not a delimiter');
   core.setOutput('cwd', process.cwd());
   core.setOutput('event', JSON.parse(fs.readFileSync(process.env.GITHUB_EVENT_PATH, 'utf8')).action ?? '');
@@ -89,6 +93,7 @@ describe('runAction', () => {
       multi: 'line one\nline=two\n<<not a delimiter',
       cwd: workspace,
       event: 'opened',
+      pr: '',
     });
     expect(result.summary).toContain('<h1>Probe</h1>');
     expect(result.summary).toContain('all good');
@@ -109,6 +114,16 @@ describe('runAction', () => {
     expect(missing.exitCode).toBe(1);
     // The probe does not catch: Node reports the rejection and exits 1, as on a runner.
     expect(missing.stderr).toContain('Input required and not supplied: run-id');
+  });
+
+  it('evaluates github.event defaults from the event payload, as the runner does', async () => {
+    const result = await runAction({
+      action: actionDir,
+      workspace,
+      inputs: { 'run-id': 'run-7' },
+      github: { event: { pull_request: { number: 7 } }, eventName: 'pull_request' },
+    });
+    expect(result.outputs.pr).toBe('7');
   });
 
   it('refuses inputs the action does not declare', async () => {

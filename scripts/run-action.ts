@@ -52,8 +52,11 @@ export interface RunActionOptions {
   keepTemp?: boolean;
   /** Kill the action after this long (default 10 minutes), like a step's timeout-minutes. */
   timeoutMs?: number;
-  /** Print the action's stdout/stderr as it runs (the demo shows progress); captured either way. */
-  stream?: boolean;
+  /**
+   * Print the action's stdout/stderr as it runs, or hand each line to a function (the demo indents
+   * them under its steps); captured either way.
+   */
+  stream?: boolean | ((line: string) => void);
 }
 
 export interface Annotation {
@@ -138,7 +141,7 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
     const value = given[name];
     if (value !== undefined) inputEnv[inputVariable(name)] = String(value);
     else if (spec?.default !== undefined)
-      inputEnv[inputVariable(name)] = evaluateDefault(String(spec.default), context);
+      inputEnv[inputVariable(name)] = evaluateDefault(String(spec.default), context, gh.event ?? {});
   }
 
   const base: Record<string, string | undefined> = options.inheritEnv
@@ -221,10 +224,19 @@ export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
-/** Evaluates the `${{ github.x }}` / `${{ runner.x }}` defaults actions commonly declare. */
-function evaluateDefault(value: string, context: Record<string, string>): string {
+/**
+ * Evaluates the `${{ github.x }}` / `${{ runner.x }}` defaults actions commonly declare, and
+ * `${{ github.event.a.b }}` from the event payload: a property the event lacks is '' on GitHub too
+ * (e.g. `github.event.pull_request.number` outside pull requests).
+ */
+function evaluateDefault(value: string, context: Record<string, string>, event: unknown): string {
   return value.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_all, expression: string) => {
     if (expression in context) return context[expression];
+    if (/^github\.event(\.[A-Za-z_][\w-]*)+$/.test(expression)) {
+      let at: unknown = event;
+      for (const key of expression.split('.').slice(2)) at = (at as Record<string, unknown> | null)?.[key];
+      return at === undefined || at === null ? '' : String(at);
+    }
     throw new Error(
       `cannot evaluate default \${{ ${expression} }} outside GitHub; pass the input explicitly`,
     );
@@ -291,19 +303,30 @@ function spawnNode(
   cwd: string,
   env: Record<string, string | undefined>,
   timeoutMs: number,
-  stream: boolean,
+  stream: boolean | ((line: string) => void),
 ): Promise<{ exitCode: number; stdout: string; stderr: string; timedOut: boolean }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [main], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
+    const forward = (out: NodeJS.WriteStream) => {
+      if (typeof stream !== 'function') return (chunk: Buffer) => stream && out.write(chunk);
+      let partial = '';
+      return (chunk: Buffer) => {
+        const lines = (partial + chunk.toString()).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) stream(line);
+      };
+    };
+    const toStdout = forward(process.stdout);
+    const toStderr = forward(process.stderr);
     child.stdout.on('data', (chunk: Buffer) => {
       stdout.push(chunk);
-      if (stream) process.stdout.write(chunk);
+      toStdout(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => {
       stderr.push(chunk);
-      if (stream) process.stderr.write(chunk);
+      toStderr(chunk);
     });
     let timedOut = false;
     const timer = setTimeout(() => {

@@ -14,13 +14,14 @@ const commandModules = [
   // Each entry: a module under ./commands that exports register(program).
   import('./commands/train.ts'),
   import('./commands/runs.ts'),
-  import('./commands/drift-check.ts'),
   import('./commands/data.ts'),
-  import('./commands/serve.ts'),
+  import('./commands/demo.ts'),
   import('./commands/promote.ts'),
+  import('./commands/serve.ts'),
   import('./commands/evaluate.ts'),
   import('./commands/register.ts'),
   import('./commands/registry.ts'),
+  import('./commands/drift-check.ts'),
 ] as Array<Promise<{ register: (program: Command) => void }>>;
 
 for (const module of await Promise.all(commandModules)) module.register(program);

@@ -2,9 +2,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import YAML from 'yaml';
-import { addPaths, pull, push } from '../data/index.ts';
+import { addPaths, push } from '../data/index.ts';
 import { flightsSourcePath, splitFlightsByMonth } from '../dataset/flights.ts';
 import { writeFileAtomic } from '../util/fs.ts';
+import { runDemoAction } from './actions.ts';
 import { type DemoVersion, runModelLifecycle } from './lifecycle.ts';
 import { cloneFresh, createDemoWorld, type DemoWorld } from './workspace.ts';
 
@@ -67,19 +68,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     `    pushed ${added.pushed.uploaded} objects (${mb(added.pushed.bytes)}) to ${world.remote}/files/md5/`,
   );
 
-  const pulled = await step('clone the project afresh, as a teammate would, and pull the data', async () => {
-    const teammate = await cloneFresh(world, 'teammate');
-    return pull({ workspace: teammate, remote: world.remote });
-  });
+  const pulled = await step(
+    'clone the project afresh, as a CI runner would, and pull the data (actions/dvc-pull)',
+    async () => {
+      const runner = await cloneFresh(world, 'runner');
+      return runDemoAction('dvc-pull', runner, {}, log);
+    },
+  );
   log(
-    `    fetched ${pulled.fetched} objects (${mb(pulled.fetchedBytes)}), checked out ${pulled.checkedOut} files, every one verified against its md5`,
+    `    fetched ${pulled.outputs.fetched} objects for ${pulled.outputs.files} files (${mb(Number(pulled.outputs.bytes))}), every one verified against its md5`,
   );
 
   const data = {
     files: out.nfiles ?? 1,
     bytes: out.size,
     pushed: added.pushed.uploaded,
-    pulled: pulled.fetched,
+    pulled: Number(pulled.outputs.fetched),
   };
   const lifecycle = await runModelLifecycle(world, options, step);
   return { world, data, ...lifecycle };

@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
+import YAML from 'yaml';
 import { loadSpec, type Spec } from '../config/spec.ts';
-import { evaluate } from '../evaluate/evaluate.ts';
-import type { EvaluationResult } from '../evaluate/types.ts';
-import { promote, renderOverlayObjects } from '../promote/index.ts';
-import { register } from '../registry/register.ts';
-import { openStore } from '../store/open-store.ts';
-import type { ObjectStore } from '../store/store.ts';
-import { train } from '../train/train.ts';
+import { renderOverlayObjects } from '../promote/index.ts';
+import { runDemoAction } from './actions.ts';
 import type { DemoOptions, Step } from './demo.ts';
 import { serveAndWatch } from './watch.ts';
 import type { DemoWorld } from './workspace.ts';
@@ -24,9 +21,10 @@ export interface DemoVersion {
 }
 
 /**
- * The model half of the demo: train on January-April, evaluate, register version 1, promote it
- * to staging and production through promotion branches a reviewer merges, then train a second
- * configuration and let the gates against the production champion decide whether it registers.
+ * The model half of the demo, each step through its action's bundle: train on January-April,
+ * evaluate, register version 1, promote it to staging and production through branches a reviewer
+ * merges, let the gates judge a second configuration, then watch production and retrain on newer
+ * months when the served model degrades.
  */
 export async function runModelLifecycle(
   world: DemoWorld,
@@ -35,11 +33,10 @@ export async function runModelLifecycle(
 ): Promise<{ versions: DemoVersion[]; reports: Record<string, string> }> {
   const { log } = options;
   const spec = await loadSpec(join(world.project, 'mlship.yaml'));
-  const store = openStore(spec.remote, world.project);
   const versions: DemoVersion[] = [];
   const reports: Record<string, string> = {};
 
-  const first = await trainEvaluateRegister(world, spec, store, step, log, {
+  const first = await trainEvaluateRegister(world, spec, step, log, {
     title: `train ${spec.trainer.type} on January-April, test on May`,
   });
   versions.push(first);
@@ -55,23 +52,25 @@ export async function runModelLifecycle(
   const objects = await step('render the staging overlay as Argo CD would apply it (kubectl kustomize)', () =>
     renderOverlayObjects(join(world.project, 'gitops', 'overlays', 'staging')),
   );
-  for (const object of objects) {
-    log(`    ${object.kind}/${(object.metadata as { name?: string } | undefined)?.name ?? '?'}`);
-  }
+  log(
+    `    ${objects.map((o) => `${o.kind}/${(o.metadata as { name?: string } | undefined)?.name}`).join(', ')}`,
+  );
 
-  const second = await trainEvaluateRegister(world, spec, store, step, log, {
-    title: 'train a second configuration (the linear model) and evaluate it against the production champion',
+  const second = await trainEvaluateRegister(world, spec, step, log, {
+    title: 'train a second configuration (the linear model) to challenge the production champion',
     trainer: 'linear',
   });
   versions.push(second);
   reports['second model report'] = second.report;
 
-  const loop = await serveAndWatch(world, spec, store, options, step, async (month) => {
-    const { trainPaths, testPath } = retrainingData(spec, month);
-    log(`    retraining on ${trainPaths.map(monthOf).join(', ')}, judged on ${monthOf(testPath)}`);
-    const retrained = await trainEvaluateRegister(world, withTest(spec, testPath), store, step, log, {
-      title: `retrain ${spec.trainer.type} on newer months and evaluate it against the champion`,
-      trainPaths,
+  const loop = await serveAndWatch(world, spec, options, step, async (month) => {
+    const window = retrainingWindow(spec, month);
+    await step(
+      `move the training window in mlship.yaml: train on ${window.train.map(monthOf).join(', ')}, test on ${monthOf(window.test)}`,
+      () => commitTrainingWindow(world, window),
+    );
+    const retrained = await trainEvaluateRegister(world, spec, step, log, {
+      title: `retrain ${spec.trainer.type} on the newer months`,
     });
     versions.push(retrained);
     reports['retrained model report'] = retrained.report;
@@ -84,68 +83,48 @@ export async function runModelLifecycle(
   return { versions, reports };
 }
 
-/** Window month M drifted: train on the four months up to M and judge on M+1, or, for the last month, on M. */
-function retrainingData(spec: Spec, month: string): { trainPaths: string[]; testPath: string } {
-  const all = [...new Set([...spec.data.train, ...spec.data.test, monthPath(spec, '2001-06')])].sort();
-  const at = all.findIndex((path) => monthOf(path) === month);
-  if (at + 1 < all.length)
-    return { trainPaths: all.slice(Math.max(0, at - 3), at + 1), testPath: all[at + 1] };
-  return { trainPaths: all.slice(Math.max(0, at - 4), at), testPath: all[at] };
-}
-
-function withTest(spec: Spec, testPath: string): Spec {
-  return { ...spec, data: { ...spec.data, test: [testPath] } };
-}
-
 async function trainEvaluateRegister(
   world: DemoWorld,
   spec: Spec,
-  store: ObjectStore,
   step: Step,
   log: (line: string) => void,
-  options: { title: string; trainer?: 'gbdt' | 'linear'; trainPaths?: string[] },
+  options: { title: string; trainer?: 'gbdt' | 'linear' },
 ): Promise<DemoVersion> {
-  const trained = await step(options.title, () =>
-    train({
-      spec,
-      root: world.project,
-      store,
-      trainer: options.trainer,
-      trainPaths: options.trainPaths,
-      onProgress: (message) => log(`    ${message}`),
-    }),
+  const trained = await step(`${options.title} (actions/train)`, () =>
+    runDemoAction('train', world.project, { trainer: options.trainer }, log),
   );
-  const { record } = trained;
-  log(`    run ${trained.runId}: test ${formatMetrics(record.metrics.test)}`);
-  if (record.baseline) log(`    linear baseline: test ${formatMetrics(record.baseline.test)}`);
+  const runId = trained.outputs['run-id'];
+  const testMetrics = JSON.parse(trained.outputs.metrics) as Record<string, number>;
+  log(`    run ${runId}: test ${formatMetrics(testMetrics)}`);
 
-  const evaluation: EvaluationResult = await step(
-    'evaluate it against the production champion, apply the gates',
-    () => evaluate({ spec, runId: trained.runId, store, root: world.project }),
+  const evaluated = await step(
+    'evaluate it against the production champion and apply the gates (actions/evaluate)',
+    () => runDemoAction('evaluate', world.project, { 'run-id': runId, 'fail-on-gate': false }, log),
   );
-  log(`    champion: ${evaluation.champion ? `v${evaluation.champion.version}` : 'none yet (day one)'}`);
-  for (const gate of evaluation.gates) {
-    log(`    gate ${gate.status.toUpperCase()}: ${gate.detail}`);
-  }
-  log(`    report: ${evaluation.reportPath}`);
+  const passed = evaluated.outputs.passed === 'true';
+  const gates = JSON.parse(evaluated.outputs.gates || '[]') as Array<{ status: string; detail: string }>;
+  const champion = evaluated.outputs['champion-version'];
+  log(`    champion: ${champion ? `v${champion}` : 'none yet (day one)'}`);
+  for (const gate of gates) log(`    gate ${gate.status.toUpperCase()}: ${gate.detail}`);
 
   let version: number | null = null;
-  if (evaluation.passed) {
-    const registered = await step('register it: artifact to the store, ledger entry, git tag, push', () =>
-      register({ model: spec.model, runId: trained.runId, store, repoDir: world.project }),
+  if (passed) {
+    const registered = await step(
+      'register it: artifact to the store, ledger entry, tag, push (actions/register)',
+      () => runDemoAction('register', world.project, { 'run-id': runId }, log),
     );
-    version = registered.version;
-    log(`    ${registered.tag} -> ${registered.artifact.uri}`);
+    version = Number(registered.outputs.version);
+    log(`    ${registered.outputs.tag} -> ${registered.outputs['artifact-uri']}`);
   } else {
     log('    not registered: a gate failed');
   }
   return {
-    runId: trained.runId,
-    trainer: record.trainer.type,
-    testMetrics: record.metrics.test,
-    passed: evaluation.passed,
+    runId,
+    trainer: options.trainer ?? spec.trainer.type,
+    testMetrics,
+    passed,
     version,
-    report: evaluation.reportPath,
+    report: evaluated.outputs['report-path'],
   };
 }
 
@@ -154,26 +133,24 @@ async function promoteAndMerge(
   spec: Spec,
   version: number,
   environment: string,
-  image: { name: string; digest: string },
+  image: string,
   step: Step,
   log: (line: string) => void,
 ): Promise<void> {
-  const result = await step(`promote v${version} to ${environment}: a branch and a pull request body`, () =>
-    promote({
-      repoDir: world.project,
-      model: spec.model,
-      version,
-      environment,
-      image,
-      onProgress: (message) => log(`    ${message}`),
-    }),
+  const promoted = await step(
+    `promote v${version} to ${environment}: a branch and a pull request (actions/promote)`,
+    () => runDemoAction('promote', world.project, { model: spec.model, version, environment, image }, log),
   );
-  log(`    branch ${result.branch}; no GitHub token, so the pull request body is printed:`);
-  for (const line of `${result.title}\n\n${result.body}`.split('\n').slice(0, 14)) log(`      | ${line}`);
-  await step(`a reviewer merges the ${environment} promotion`, async () => {
+  const branch = promoted.outputs.branch;
+  await step(`a reviewer merges ${branch}`, async () => {
     const git = simpleGit(world.project);
-    await git.fetch('origin', result.branch);
-    await git.merge([`origin/${result.branch}`, '--no-ff', '-m', `Merge ${result.title}`]);
+    await git.fetch('origin', branch);
+    await git.merge([
+      `origin/${branch}`,
+      '--no-ff',
+      '-m',
+      `Merge ${branch}: ${spec.model} v${version} to ${environment}`,
+    ]);
     await git.push('origin', 'main');
   });
 }
@@ -183,12 +160,34 @@ async function promoteAndMerge(
  * stand-in digest derived from the project's first commit, shaped like the OCI digest CI would
  * push. Staging and production get the same one: production runs the image staging tested.
  */
-async function demoImage(world: DemoWorld): Promise<{ name: string; digest: string }> {
-  const head = (await simpleGit(world.project).raw(['rev-list', '--max-parents=0', 'HEAD'])).trim();
-  return {
-    name: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/mlship-serve',
-    digest: `sha256:${createHash('sha256').update(`mlship-serve:${head}`).digest('hex')}`,
-  };
+async function demoImage(world: DemoWorld): Promise<string> {
+  const root = (await simpleGit(world.project).raw(['rev-list', '--max-parents=0', 'HEAD'])).trim();
+  const digest = createHash('sha256').update(`mlship-serve:${root}`).digest('hex');
+  return `111122223333.dkr.ecr.eu-west-1.amazonaws.com/mlship-serve@sha256:${digest}`;
+}
+
+/** Window month M degraded: train on the four months up to M and test on M+1, or, for the last month, on M. */
+function retrainingWindow(spec: Spec, month: string): { train: string[]; test: string } {
+  const all = [...new Set([...spec.data.train, ...spec.data.test, monthPath(spec, '2001-06')])].sort();
+  const at = all.findIndex((path) => monthOf(path) === month);
+  if (at + 1 < all.length) return { train: all.slice(Math.max(0, at - 3), at + 1), test: all[at + 1] };
+  return { train: all.slice(Math.max(0, at - 4), at), test: all[at] };
+}
+
+/** Retraining on newer data is a change to mlship.yaml, committed like any other. */
+async function commitTrainingWindow(
+  world: DemoWorld,
+  window: { train: string[]; test: string },
+): Promise<void> {
+  const path = join(world.project, 'mlship.yaml');
+  const doc = YAML.parseDocument(await readFile(path, 'utf8'));
+  doc.setIn(['data', 'train'], doc.createNode(window.train));
+  doc.setIn(['data', 'test'], doc.createNode([window.test]));
+  await writeFile(path, doc.toString());
+  const git = simpleGit(world.project);
+  await git.add('mlship.yaml');
+  await git.commit(`Retrain on ${window.train.map(monthOf).join(', ')}: the served model degraded`);
+  await git.push('origin', 'main');
 }
 
 const monthOf = (path: string) => /(\d{4}-\d{2})\.parquet$/.exec(path)?.[1] ?? path;

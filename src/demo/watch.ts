@@ -1,10 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Spec } from '../config/spec.ts';
 import { loadDataset } from '../dataset/parquet.ts';
-import { type DriftCheckResult, driftCheck } from '../drift/check.ts';
+import type { DriftCheckResult } from '../drift/check.ts';
 import { readCaptureWindow } from '../drift/window.ts';
 import { envManifestPath } from '../gitops/manifest.ts';
+import { openStore } from '../store/open-store.ts';
 import type { ObjectStore } from '../store/store.ts';
+import { runDemoAction } from './actions.ts';
 import type { DemoOptions, Step } from './demo.ts';
 import { evenlySpacedRows, replay, startService } from './traffic.ts';
 import type { DemoWorld } from './workspace.ts';
@@ -20,60 +23,76 @@ const CAPTURE_FLUSH_MS = 500;
 export async function serveAndWatch(
   world: DemoWorld,
   spec: Spec,
-  store: ObjectStore,
   options: DemoOptions,
   step: Step,
   retrain: (month: string) => Promise<number | null>,
 ): Promise<{ reports: Record<string, string>; checks: DriftCheckResult[] }> {
   const { log } = options;
-  const gitopsDir = join(world.project, 'gitops');
+  const store = openStore(spec.remote, world.project);
   const reports: Record<string, string> = {};
   const checks: DriftCheckResult[] = [];
-  const service = await step(
-    'start the inference service on what staging pins (as its container starts)',
-    () =>
-      startService({
-        repoRoot: options.repoRoot,
-        manifestPath: envManifestPath(gitopsDir, 'staging'),
-        remote: world.remote,
-        pod: 'demo-0',
-        captureFlushMs: CAPTURE_FLUSH_MS,
-      }),
+  const serveStaging = (pod: string) =>
+    startService({
+      repoRoot: options.repoRoot,
+      manifestPath: envManifestPath(join(world.project, 'gitops'), 'staging'),
+      remote: world.remote,
+      pod,
+      captureFlushMs: CAPTURE_FLUSH_MS,
+    });
+  let service = await step('start the inference service on what staging pins, as its container starts', () =>
+    serveStaging('demo-0'),
   );
-  log(`    ${service.url}`);
+  log(`    ${service.url} is ready, serving ${await servedVersion(service.url, spec.model)}`);
   try {
     for (const month of REPLAY_MONTHS) {
-      const path = join(world.project, 'data', 'flights', `${month}.parquet`);
-      const { dataset } = await loadDataset([path], spec.features, spec.target);
+      const labels = join('data', 'flights', `${month}.parquet`);
+      const { dataset } = await loadDataset([join(world.project, labels)], spec.features, spec.target);
       const rows = evenlySpacedRows(dataset.numRows, options.replayRows ?? 50_000);
       const from = new Date();
-      const sent = await step(`replay ${month} as traffic: ${rows.length} flights in requests of 100`, () =>
-        replay(service.url, dataset, spec.features, { rows, batch: 100, concurrency: 8 }),
+      const sent = await step(
+        `replay ${month} as traffic: ${rows.length} flights in requests of 100 rows`,
+        () => replay(service.url, dataset, spec.features, { rows, batch: 100, concurrency: 8 }),
       );
       log(
         `    ${sent.requests} requests in ${sent.seconds.toFixed(1)} s (${Math.round(sent.rows / sent.seconds)} rows/s), ${sent.errors} errors`,
       );
       await waitForCapture(store, spec, from, sent.rows);
       const to = new Date();
-      const check = await step(`drift-check the ${month} window against the served version's profile`, () =>
-        driftCheck({
-          spec,
-          store,
-          environment: 'staging',
-          gitopsDir,
-          from,
-          to,
-          labels: [path],
-          outDir: join(world.project, '.mlship', 'drift', month),
-        }),
+      const outDir = join('.mlship', 'drift', month);
+      const checked = await step(
+        `drift-check the ${month} window with the outcomes that arrived (actions/drift-check)`,
+        () =>
+          runDemoAction(
+            'drift-check',
+            world.project,
+            {
+              environment: 'staging',
+              from: from.toISOString(),
+              to: to.toISOString(),
+              labels,
+              'out-dir': outDir,
+            },
+            log,
+          ),
       );
+      const check = JSON.parse(await readFile(checked.outputs['json-path'], 'utf8')) as DriftCheckResult;
       checks.push(check);
-      reports[`drift report ${month}`] = check.paths.report;
+      reports[`drift report ${month}`] = checked.outputs['report-path'];
       for (const line of driftTable(check)) log(`    ${line}`);
       if (check.drifted || check.performance?.degraded) {
-        log(`    ${check.drifted ? 'drift' : 'performance degradation'} found in ${month}: retraining`);
-        const version = await retrain(month);
-        if (version !== null) break;
+        log(`    ${check.drifted ? 'drift' : 'performance degradation'} in ${month}: retraining`);
+        if ((await retrain(month)) !== null) {
+          service = await step(
+            'Argo CD syncs the merged staging manifest: the pods roll onto it',
+            async () => {
+              const code = await service.stop();
+              log(`    the old pod drained and exited with code ${code} on SIGTERM`);
+              return serveStaging('demo-1');
+            },
+          );
+          log(`    ${service.url} is ready, serving ${await servedVersion(service.url, spec.model)}`);
+          break;
+        }
       } else {
         log(`    no drift and no degradation in ${month}: nothing to do`);
       }
@@ -83,6 +102,12 @@ export async function serveAndWatch(
     log(`    the service drained and exited with code ${code} on SIGTERM`);
   }
   return { reports, checks };
+}
+
+async function servedVersion(url: string, model: string): Promise<string> {
+  const response = await fetch(`${url}/v2/models/${model}`);
+  const body = (await response.json()) as { name: string; versions: string[] };
+  return `${body.name} v${body.versions.join(', v')}`;
 }
 
 /** Capture is flushed in the background: wait until the window holds what was sent (bounded). */
@@ -104,7 +129,7 @@ async function waitForCapture(store: ObjectStore, spec: Spec, from: Date, rows: 
 
 function driftTable(check: DriftCheckResult): string[] {
   const lines = [
-    `window ${check.window.rows} rows, v${check.version}: drift share ${check.driftShare.toFixed(2)} (threshold ${check.thresholds.drift_share}) -> ${check.drifted ? 'DRIFTED' : 'no drift'}`,
+    `window: ${check.window.rows} rows served by v${check.version}; drift share ${check.driftShare.toFixed(2)} (threshold ${check.thresholds.drift_share}): ${check.drifted ? 'DRIFTED' : 'no drift'}`,
     'feature       test            statistic  threshold  psi     drifted',
   ];
   for (const f of [...check.features, check.score]) {
@@ -112,13 +137,11 @@ function driftTable(check: DriftCheckResult): string[] {
       `${f.feature.padEnd(13)} ${f.test.padEnd(15)} ${f.statistic.toFixed(4).padStart(9)}  ${f.threshold.toFixed(4).padStart(9)}  ${f.psi.toFixed(4)}  ${f.drifted ? 'yes' : 'no'}`,
     );
   }
-  const performance = check.performance;
-  if (performance) {
-    for (const c of performance.comparison) {
-      lines.push(
-        `performance ${c.metric}: ${c.window.toFixed(4)} on the window vs ${c.registered.toFixed(4)} registered (regression ${c.regression.toFixed(4)}${c.allowed === null ? '' : `, allowed ${c.allowed}`}) ${c.degraded ? 'DEGRADED' : 'ok'}`,
-      );
-    }
+  for (const c of check.performance?.comparison ?? []) {
+    if (c.allowed === null) continue;
+    lines.push(
+      `${c.metric} on the window ${c.window.toFixed(4)} vs ${c.registered.toFixed(4)} registered: regression ${c.regression.toFixed(4)}, allowed ${c.allowed}${c.degraded ? ': DEGRADED' : ''}`,
+    );
   }
   return lines;
 }

@@ -15,12 +15,13 @@ export function register(program: Command): void {
       Number(v),
     )
     .option('--json', 'print the summary as JSON')
-    .action(async (options: { dir: string; rowsPerMonth?: number; json?: boolean }) => {
+    .action(async (options: { dir: string; rowsPerMonth?: number; replayRows?: number; json?: boolean }) => {
       const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
       const summary = await runDemo({
         dir: resolve(options.dir),
         repoRoot,
         rowsPerMonth: options.rowsPerMonth,
+        replayRows: options.replayRows,
         log: (line) => process.stderr.write(`${line}\n`),
       });
       printResult(options, summary, () =>
