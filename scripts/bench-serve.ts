@@ -97,10 +97,13 @@ async function startServer(
   healthUrl: string,
   cwd = root,
 ): Promise<Server> {
+  // Its own process group, so the CPU time of all its processes (uvicorn workers) can be summed
+  // and all of them stopped together.
   const child = spawn(command, args, {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => {

@@ -52,6 +52,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit,
     requestIdHeader: 'x-request-id',
+    // One access line per request (below) instead of Fastify's two: half the logging cost on the
+    // hot path, the same request id, method, URL, status and time.
+    disableRequestLogging: true,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     // Types are checked as sent: "5" is not a number and 5 is not a category.
@@ -79,13 +82,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // A no-op unless the level is debug (pino skips disabled levels before building anything).
+    request.log.debug({ method: request.method, url: request.url }, 'incoming request');
   });
   app.addHook('onResponse', async (request, reply) => {
+    const seconds = reply.elapsedTime / 1000;
     metrics.observeRequest(
       request.method,
       request.routeOptions.url ?? 'unmatched',
       reply.statusCode,
-      reply.elapsedTime / 1000,
+      seconds,
+    );
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request completed',
     );
   });
 

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import type { ColumnBatch } from './contract.ts';
 import { createSession, type LoadedSession, runSession } from './session.ts';
+import { type PackedBatch, unpackBatch } from './wire.ts';
 
 /**
  * An inference worker thread: owns one onnxruntime session, so a blocking `run` stalls this
@@ -9,7 +9,7 @@ import { createSession, type LoadedSession, runSession } from './session.ts';
  */
 export type WorkerRequest =
   | { type: 'load'; model: Uint8Array }
-  | { type: 'run'; id: number; batch: ColumnBatch };
+  | { type: 'run'; id: number; batch: PackedBatch };
 
 let loaded: LoadedSession | undefined;
 const port = parentPort!;
@@ -26,7 +26,7 @@ port.on('message', async (message: WorkerRequest) => {
   }
   try {
     if (!loaded) throw new Error('the worker has no model loaded');
-    const outputs = await runSession(loaded, message.batch);
+    const outputs = await runSession(loaded, unpackBatch(message.batch));
     const transfer: ArrayBuffer[] = [];
     for (const array of [outputs.labels, outputs.probabilities, outputs.values]) {
       if (array && !Array.isArray(array)) transfer.push(array.buffer as ArrayBuffer);

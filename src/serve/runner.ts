@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { ColumnBatch, ModelContract } from './contract.ts';
 import type { WorkerRequest } from './inference-worker.ts';
 import { type BatchOutputs, createSession, type LoadedSession, runSession } from './session.ts';
+import { packBatch } from './wire.ts';
 
 /**
  * Runs model batches: on `workers` inference threads (one onnxruntime session each), or on the
@@ -123,9 +124,9 @@ class WorkerPool implements Runner {
     const slot = best;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      const message: WorkerRequest = { type: 'run', id, batch };
-      // Inputs are copied, not transferred: the caller still reads them for drift and capture.
-      slot.worker.postMessage(message);
+      const { packed, transfer } = packBatch(batch);
+      const message: WorkerRequest = { type: 'run', id, batch: packed };
+      slot.worker.postMessage(message, transfer);
     });
   }
 

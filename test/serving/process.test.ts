@@ -111,6 +111,8 @@ describe('the service process (the image start command)', () => {
       MLSHIP_CAPTURE_SAMPLE: '1',
       MLSHIP_CAPTURE_FLUSH_MS: '600000',
       MLSHIP_POD: 'drain-test',
+      // Debug logs every request on arrival, so the test knows which requests were accepted.
+      MLSHIP_LOG_LEVEL: 'debug',
     });
     const url = await server.url;
     const port = new URL(url).port;
@@ -159,7 +161,7 @@ describe('the service process (the image start command)', () => {
     // Every request the server logged as received got a whole answer: 200 with its predictions,
     // or the 503 a closing server gives a request on a kept-alive connection.
     const received = server.logs
-      .filter((l) => l.msg === 'incoming request' && (l.req as { url: string }).url === '/predict')
+      .filter((l) => l.msg === 'incoming request' && l.url === '/predict')
       .map((l) => l.reqId as string);
     expect(received.length).toBeGreaterThan(0);
     for (const id of received) {
