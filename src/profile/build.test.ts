@@ -56,10 +56,10 @@ describe('buildProfile', () => {
     expect(p.edges.length).toBe(9);
     for (let i = 1; i < p.edges.length; i++) expect(p.edges[i]).toBeGreaterThan(p.edges[i - 1]);
     for (const c of p.counts) expect(c / p.count).toBeCloseTo(0.1, 1);
-    // Counts agree with binIndex over the whole column (what the live gauges do).
+    // Counts agree with binIndex over the whole column as served (float32), which the live gauges do.
     const values = (data.columns.distance as { values: Float64Array }).values;
     const recount = new Array(p.counts.length).fill(0);
-    for (const v of values) if (!Number.isNaN(v)) recount[binIndex(p.edges, v)]++;
+    for (const v of values) if (!Number.isNaN(v)) recount[binIndex(p.edges, Math.fround(v))]++;
     expect(recount).toEqual(p.counts);
     expect(p.min).toBeGreaterThanOrEqual(100);
     expect(p.max).toBeLessThanOrEqual(2100);
@@ -155,5 +155,17 @@ describe('profile pieces', () => {
     });
     expect(p.categories).toEqual({ a: 2, b: 1 });
     expect(p.missing).toBe(1);
+  });
+});
+
+describe('float32 precision', () => {
+  it('bins values as the service sees them (float tensors)', () => {
+    const values = Float64Array.from({ length: 1000 }, (_, i) => [0.1, 0.2, 0.3, 0.7][i % 4]);
+    const p = numericProfile(values);
+    expect(p.edges).toEqual([Math.fround(0.1), Math.fround(0.2), Math.fround(0.3)]);
+    // What the service captures for 0.1 falls in the same bin as the training rows of 0.1.
+    expect(binIndex(p.edges, Math.fround(0.1))).toBe(0);
+    expect(p.counts).toEqual([250, 250, 250, 250]);
+    for (const v of p.sample) expect(Math.fround(v)).toBe(v);
   });
 });

@@ -69,13 +69,20 @@ export function buildProfile(options: BuildProfileOptions): Profile {
   };
 }
 
-/** Profile of one numeric column; NaN counts as missing. Deterministic for a given seed. */
+/**
+ * Profile of one numeric column; NaN counts as missing. Deterministic for a given seed.
+ *
+ * Values are taken as float32, the precision the model receives them in (float tensors) and the
+ * service captures them in; otherwise a value like 0.1 would sit right of an edge at 0.1 in serving
+ * (float32(0.1) > 0.1) and left of it in training, and the bins would disagree.
+ */
 export function numericProfile(
-  values: Float64Array,
+  input: Float64Array,
   bins = DEFAULT_BINS,
   sampleSize = DEFAULT_SAMPLE_SIZE,
   seed = 1,
 ): NumericFeatureProfile {
+  const values = Float64Array.from(Float32Array.from(input));
   // Pass 1: moments and range (Welford, stable for large columns).
   let count = 0;
   let mean = 0;
