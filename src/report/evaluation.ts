@@ -1,5 +1,5 @@
 import type { BinarySummary, MulticlassSummary, RegressionSummary } from '../evaluate/summary.ts';
-import type { EvaluationRecord, ScoredModel } from '../evaluate/types.ts';
+import type { EvaluationRecord, GateResult, ScoredModel } from '../evaluate/types.ts';
 import { lowerIsBetter, orderedMetricNames } from '../metrics/index.ts';
 import {
   badge,
@@ -39,6 +39,13 @@ export function formatDelta(value: number | undefined, digits = 4): string {
   const text = Math.abs(value).toFixed(digits);
   if (Number(text) === 0) return `±${text}`;
   return `${value > 0 ? '+' : '−'}${text}`;
+}
+
+/** A gate's measured value; for a regression gate, how much worse (or better) than the champion. */
+export function gateValue(g: GateResult): string {
+  if (g.actual === null) return '–';
+  if (g.gate !== 'max_regression') return formatNumber(g.actual);
+  return g.actual > 0 ? `worse by ${formatNumber(g.actual)}` : `better by ${formatNumber(-g.actual)}`;
 }
 
 export function modelName(model: ScoredModel): string {
@@ -405,7 +412,7 @@ function gateTable(record: EvaluationRecord): Html {
     g.metric,
     g.gate === 'max_regression' ? 'max regression vs champion' : g.gate,
     g.limit,
-    g.actual === null ? '–' : g.actual,
+    gateValue(g),
     g.detail,
   ]);
   return htmlTable(

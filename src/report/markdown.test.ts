@@ -9,7 +9,9 @@ describe('evaluationMarkdown', () => {
     const record = syntheticRecord(challenger, champion);
     const text = evaluationMarkdown(record, { reportLink: 'https://example.test/report.html' });
     expect(text).toMatch(/^### flight-delay: evaluation ❌ failed/);
-    expect(text).toContain('| ❌ | auc | max regression vs champion | 0.0100 | 0.0200 | auc is 0.02 lower |');
+    expect(text).toContain(
+      '| ❌ | auc | max regression vs champion | 0.0100 | worse by 0.0200 | auc is 0.02 lower |',
+    );
     expect(text).toContain('| metric | challenger | champion v1 | Δ |');
     const auc = text.split('\n').find((line) => line.startsWith('| auc |'))!;
     expect(auc).toBe(

@@ -1,6 +1,6 @@
 import type { EvaluationRecord } from '../evaluate/types.ts';
 import { lowerIsBetter, orderedMetricNames } from '../metrics/index.ts';
-import { formatDelta, formatNumber } from './evaluation.ts';
+import { formatDelta, formatNumber, gateValue } from './evaluation.ts';
 
 /**
  * The evaluation as GitHub-flavoured Markdown: the PR comment and the job summary carry exactly
@@ -39,7 +39,7 @@ export function evaluationMarkdown(record: EvaluationRecord, options: MarkdownOp
       const icon = g.status === 'pass' ? '✅' : g.status === 'fail' ? '❌' : '➖';
       const gate = g.gate === 'max_regression' ? 'max regression vs champion' : g.gate;
       lines.push(
-        `| ${icon} | ${g.metric} | ${gate} | ${formatNumber(g.limit)} | ${formatNumber(g.actual)} | ${escapeCell(g.detail)} |`,
+        `| ${icon} | ${g.metric} | ${gate} | ${formatNumber(g.limit)} | ${gateValue(g)} | ${escapeCell(g.detail)} |`,
       );
     }
   }
