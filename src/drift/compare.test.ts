@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { categoricalProfile, numericProfile } from '../profile/build.ts';
-import { categoricalDrift, type DriftThresholds, numericDrift } from './compare.ts';
+import { categoricalDrift, type DriftThresholds, numericDrift, sortValues } from './compare.ts';
 import { chiSquare, jensenShannonDistance, ks2Samp, wassersteinDistance } from './stats.ts';
 
 const thresholds: DriftThresholds = { p_value: 0.05, distance: 0.1, psi: 0.2 };
@@ -132,5 +132,19 @@ describe('choice of test (Evidently defaults)', () => {
     expect(result.test).toBe('psi');
     expect(result.statistic).toBe(result.psi);
     expect(result.drifted).toBe(result.psi >= 0.2);
+  });
+});
+
+describe('sortValues', () => {
+  it('sorts like the typed-array sort, by counting when values are few', () => {
+    const random = lcg(9);
+    const few = Float64Array.from({ length: 10_000 }, () => Math.floor(random() * 24) - 3.5);
+    expect(Array.from(sortValues(few.slice()))).toEqual(Array.from(few.slice().sort()));
+    const many = Float64Array.from({ length: 10_000 }, () => random());
+    expect(Array.from(sortValues(many.slice()))).toEqual(Array.from(many.slice().sort()));
+    const zeros = Float64Array.from([0, -0, 1, -0, 0]);
+    expect(Array.from(sortValues(zeros.slice())).map((v) => (Object.is(v, -0) ? 0 : v))).toEqual([
+      0, 0, 0, 0, 1,
+    ]);
   });
 });
