@@ -57,24 +57,33 @@ export async function pull(options: PullOptions): Promise<PullResult> {
 
   const stale = await findStale(ws, files, options.force ?? false);
 
-  const wanted = new Map<string, string>();
-  for (const file of stale) if (!wanted.has(file.md5)) wanted.set(file.md5, file.relpath);
-  const absent = await ws.cache.missing([...wanted.keys()]);
-  const missing = [...wanted].filter(([id]) => absent.has(id));
-  const progress = { done: 0, total: missing.length, bytes: 0 };
+  // Each object is checked out as soon as it is verified, so writing the workspace overlaps the
+  // downloads. A corrupt object stops the pull before its own files are touched.
+  const byId = new Map<string, TrackedFile[]>();
+  for (const file of stale) byId.set(file.md5, [...(byId.get(file.md5) ?? []), file]);
+  const absent = await ws.cache.missing([...byId.keys()]);
+  const fetch = { done: 0, total: absent.size, bytes: 0 };
+  const writer = checkoutWriter(ws, stale.length);
   await runBounded(
-    missing.map(([id, where]) => async () => {
-      const size = await downloadObject(store, id, ws.cache, where);
-      progress.done++;
-      progress.bytes += size;
-      ws.progress({ phase: 'fetch', ...progress });
-    }),
+    [
+      ...[...absent].map((id) => async () => {
+        const size = await downloadObject(store, id, ws.cache, byId.get(id)![0].relpath);
+        fetch.done++;
+        fetch.bytes += size;
+        ws.progress({ phase: 'fetch', ...fetch });
+        for (const file of byId.get(id)!) await writer(file);
+      }),
+      ...[...byId]
+        .filter(([id]) => !absent.has(id))
+        .map(([, files]) => async () => {
+          for (const file of files) await writer(file);
+        }),
+    ],
     ws.jobs,
   );
-  fetched += missing.length;
-  fetchedBytes += progress.bytes;
+  fetched += absent.size;
+  fetchedBytes += fetch.bytes;
 
-  await checkout(ws, stale);
   await ws.state.save();
   return {
     remote: store.url,
@@ -117,33 +126,29 @@ async function findStale(ws: Workspace, files: TrackedFile[], force: boolean): P
   return files.filter((_, i) => verdicts[i]);
 }
 
-/** Writes each file from the cache through a temp file and a rename: never half a file. */
-async function checkout(ws: Workspace, files: TrackedFile[]): Promise<void> {
-  const progress = { done: 0, total: files.length, bytes: 0 };
+/** Writes files from the cache, each through a temp file and a rename: never half a file. */
+function checkoutWriter(ws: Workspace, total: number): (file: TrackedFile) => Promise<void> {
+  const progress = { done: 0, total, bytes: 0 };
   const made = new Set<string>();
-  await runBounded(
-    files.map((file) => async () => {
-      const target = workspacePath(ws, file.relpath);
-      const parent = dirname(target);
-      if (!made.has(parent)) {
-        await mkdir(parent, { recursive: true });
-        made.add(parent);
-      }
-      const temp = ws.tmp.path();
-      try {
-        // A copy (a reflink where the file system can), never a hard link: editing the workspace
-        // file must not change the cached object.
-        await copyFile(ws.cache.pathOf(file.md5), temp, constants.COPYFILE_FICLONE);
-        await moveFile(temp, target);
-      } catch (error) {
-        await rm(temp, { force: true });
-        throw error;
-      }
-      await ws.state.remember(target, file.relpath, file.md5);
-      progress.done++;
-      if (progress.done % 100 === 0 || progress.done === files.length)
-        ws.progress({ phase: 'checkout', ...progress });
-    }),
-    16,
-  );
+  return async (file) => {
+    const target = workspacePath(ws, file.relpath);
+    const parent = dirname(target);
+    if (!made.has(parent)) {
+      await mkdir(parent, { recursive: true });
+      made.add(parent);
+    }
+    const temp = ws.tmp.path();
+    try {
+      // A copy (a reflink where the file system can), never a hard link: editing the workspace
+      // file must not change the cached object.
+      await copyFile(ws.cache.pathOf(file.md5), temp, constants.COPYFILE_FICLONE);
+      await moveFile(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    await ws.state.remember(target, file.relpath, file.md5);
+    progress.done++;
+    ws.progress({ phase: 'checkout', ...progress });
+  };
 }

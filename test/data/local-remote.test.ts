@@ -134,8 +134,8 @@ describe('data add / push / pull / status against a local remote', () => {
     );
     await writeFiles(remote, { 'files/md5/38/58f62230ac3c915f300c664312c63f': 'foobar' });
     const result = await pull({ workspace: target, remote });
-    // The failed pull kept the three objects it had verified; only model.pkl's is fetched now.
-    expect(result).toMatchObject({ files: 3, fetched: 1, checkedOut: 3 });
+    // The failed pull kept (and checked out) what it had verified; only model.pkl is left to do.
+    expect(result).toMatchObject({ files: 3, fetched: 1, checkedOut: 1, upToDate: 2 });
     expect(await readFile(join(target, 'data/foo'), 'utf8')).toBe('foo');
     expect(await readFile(join(target, 'data/bar'), 'utf8')).toBe('bar');
     expect(await readFile(join(target, 'model.pkl'), 'utf8')).toBe('foobar');
@@ -217,8 +217,9 @@ describe('data add / push / pull / status against a local remote', () => {
         { encoding: 'utf8', timeout: 60_000 },
       );
       expect(child.signal, child.stderr + child.stdout).toBe('SIGKILL');
-      // Killed while fetching, checkout had not begun: half-way indeed.
-      if (phase === 'fetch') expect(await filesUnder(join(target, 'data/blobs'))).toEqual([]);
+      // Killed when 5 of 24 objects had arrived: at most their 5 files can be in place.
+      if (phase === 'fetch')
+        expect((await filesUnder(join(target, 'data/blobs'))).length).toBeLessThanOrEqual(5);
     }
     const result = await pull({ workspace: target, remote });
     expect(result.files).toBe(24);
