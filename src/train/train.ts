@@ -184,14 +184,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   let model: Fitted;
   let search: SearchTrial[] | undefined;
-  if (spec.search) {
-    const candidates = searchCandidates(spec.search, params, specFile);
+  // The search space is written for the spec's trainer: another trainer chosen at run time trains once.
+  const searchSpec = type === spec.trainer.type ? spec.search : undefined;
+  if (searchSpec) {
+    // Explicit overrides pin a parameter in every trial, even one the space also names.
+    const candidates = searchCandidates(searchSpec, params, specFile).map((candidate) => ({
+      ...candidate,
+      ...options.params,
+    }));
     progress(
-      `search: ${spec.search.method}, ${candidates.length} trial(s), ranked by validation ${spec.search.metric}`,
+      `search: ${searchSpec.method}, ${candidates.length} trial(s), ranked by validation ${searchSpec.metric}`,
     );
     const outcome = await time('train', () =>
       runSearch(
-        spec.search!,
+        searchSpec,
         candidates,
         async (trialParams) => {
           const fitted = await trainOnce(trialParams);

@@ -98,6 +98,18 @@ describe('train step on synthetic Parquet data', () => {
     expect(record.metrics.validation.log_loss).toBeCloseTo(losses[best], 6);
     // A linear run is its own baseline.
     expect(record.baseline).toBeUndefined();
+
+    // Another trainer chosen at run time trains once: the space was written for the spec's trainer.
+    const other = await train({
+      spec,
+      specPath,
+      root: project,
+      trainer: 'gbdt',
+      params: { trees: 5 },
+      baseline: false,
+    });
+    expect(other.record.search).toBeUndefined();
+    expect(other.record.trainer.params.trees).toBe(5);
   });
 
   it('runs a command as the trainer and takes its ONNX model', async () => {
