@@ -79,6 +79,11 @@ interface Figures {
   onnxLabelMismatches?: number;
   singleRowPerSecond?: number;
   batchRowsPerSecond?: number;
+  singleRowOneThread?: number;
+  batchRowsOneThread?: number;
+  sessionLoadSeconds?: number;
+  modelMB?: number;
+  peakRssWithOnnxMB?: number;
 }
 
 /** Child process: load, train with mlship's trainer, score May, report. */
@@ -138,30 +143,51 @@ function onnxFeeds(dataset: ColumnarDataset, from: number, to: number): Record<s
 }
 
 async function onnxFigures(model: Uint8Array, test: ColumnarDataset, scores: Float64Array) {
+  const loadStarted = performance.now();
   const session = await ort.InferenceSession.create(model);
-  const out = await session.run(onnxFeeds(test, 0, test.numRows));
-  const probabilities = out.probabilities.data as Float32Array;
-  const labels = out.label.data as BigInt64Array;
+  const sessionLoadSeconds = (performance.now() - loadStarted) / 1000;
   let onnxMaxDiff = 0;
   let onnxLabelMismatches = 0;
-  for (let r = 0; r < test.numRows; r++) {
-    onnxMaxDiff = Math.max(onnxMaxDiff, Math.abs(probabilities[r * 2 + 1] - scores[r]));
-    if (Number(labels[r]) !== (scores[r] > 0.5 ? 1 : 0)) onnxLabelMismatches++;
+  // All of May, in chunks of 50,000 rows (as a batch scorer would send them).
+  for (let from = 0; from < test.numRows; from += 50_000) {
+    const to = Math.min(test.numRows, from + 50_000);
+    const out = await session.run(onnxFeeds(test, from, to));
+    const probabilities = out.probabilities.data as Float32Array;
+    const labels = out.label.data as BigInt64Array;
+    for (let r = from; r < to; r++) {
+      onnxMaxDiff = Math.max(onnxMaxDiff, Math.abs(probabilities[(r - from) * 2 + 1] - scores[r]));
+      if (Number(labels[r - from]) !== (scores[r] > 0.5 ? 1 : 0)) onnxLabelMismatches++;
+    }
   }
-  const timeCalls = async (batch: number, calls: number) => {
+  const timeCalls = async (target: ort.InferenceSession, batch: number, calls: number) => {
     const feeds = Array.from({ length: calls }, (_, i) => {
       const from = (i * batch) % (test.numRows - batch);
       return onnxFeeds(test, from, from + batch);
     });
-    for (const feed of feeds.slice(0, 20)) await session.run(feed); // warm up
+    for (const feed of feeds.slice(0, 20)) await target.run(feed); // warm up
     const started = performance.now();
-    for (const feed of feeds) await session.run(feed);
+    for (const feed of feeds) await target.run(feed);
     return (calls * batch) / ((performance.now() - started) / 1000);
   };
-  const singleRowPerSecond = await timeCalls(1, 5000);
-  const batchRowsPerSecond = await timeCalls(1000, 200);
+  const singleRowPerSecond = await timeCalls(session, 1, 3000);
+  const batchRowsPerSecond = await timeCalls(session, 1000, 100);
   await session.release();
-  return { onnxMaxDiff, onnxLabelMismatches, singleRowPerSecond, batchRowsPerSecond };
+  // One intra-op thread: what a server running one session per worker thread sees.
+  const single = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const singleRowOneThread = await timeCalls(single, 1, 3000);
+  const batchRowsOneThread = await timeCalls(single, 1000, 100);
+  await single.release();
+  return {
+    onnxMaxDiff,
+    onnxLabelMismatches,
+    sessionLoadSeconds,
+    modelMB: model.length / 2 ** 20,
+    singleRowPerSecond,
+    batchRowsPerSecond,
+    singleRowOneThread,
+    batchRowsOneThread,
+    peakRssWithOnnxMB: process.resourceUsage().maxRSS / 1024,
+  };
 }
 
 const XGBOOST = `
@@ -267,11 +293,16 @@ if (child) {
           `  May AUC ${figures.auc.toFixed(4)}  load avg ${load}`,
       );
       if (figures.singleRowPerSecond !== undefined) {
+        const rate = (value?: number) => Math.round(value ?? 0).toLocaleString('en-US');
         console.log(
-          `  onnxruntime: max |p_onnx - p_predict| over May ${figures.onnxMaxDiff!.toExponential(2)}, ` +
-            `label mismatches ${figures.onnxLabelMismatches}; ` +
-            `${figures.singleRowPerSecond.toFixed(0)} predictions/s one row per call, ` +
-            `${figures.batchRowsPerSecond!.toFixed(0)} predictions/s 1,000 rows per call`,
+          `  onnx model ${figures.modelMB!.toFixed(1)} MB, session load ${figures.sessionLoadSeconds!.toFixed(1)} s; ` +
+            `all of May: max |p_onnx - p_predict| ${figures.onnxMaxDiff!.toExponential(2)}, ` +
+            `label mismatches ${figures.onnxLabelMismatches}; peak RSS with onnxruntime ${figures.peakRssWithOnnxMB!.toFixed(0)} MB`,
+        );
+        console.log(
+          `  onnxruntime predictions/s: 1 row per call ${rate(figures.singleRowPerSecond)} ` +
+            `(1 intra-op thread: ${rate(figures.singleRowOneThread)}), ` +
+            `1,000 rows per call ${rate(figures.batchRowsPerSecond)} (1 thread: ${rate(figures.batchRowsOneThread)})`,
         );
       }
     }

@@ -295,35 +295,33 @@ export function createShardKernel(init: ShardInit): ShardKernel {
     const rowIds = rows;
     const binsOf = columnBins;
     const m = margins;
-    const binary = withGradients && objective === BINARY;
-    const regression = withGradients && objective === REGRESSION;
-    const walk = (r: number, start: number) => {
-      let node = start;
-      while (features[node] >= 0) {
-        node =
-          tables[tableOffsets[node] + binsOf[features[node] * numRows + r]] === 1
-            ? lefts[node]
-            : rights[node];
+    const mode = !withGradients ? 0 : objective === BINARY ? 1 : objective === REGRESSION ? 2 : 0;
+    // In-bag rows from their frontier node, then out-of-bag rows (positions past the bag) from
+    // the root: one loop over position ranges, no per-row closure.
+    const segments = frontier.length + 1;
+    for (let n = 0; n < segments; n++) {
+      const start = n < frontier.length ? frontier[n] : 0;
+      const from = n < frontier.length ? nodeBegin[start] : rowLo + inBag;
+      const to = n < frontier.length ? nodeEnd[start] : rowHi;
+      for (let i = from; i < to; i++) {
+        const r = rowIds[i];
+        let node = start;
+        while (features[node] >= 0) {
+          node = tables[tableOffsets[node] + binsOf[features[node] * numRows + r]] === 1 ? lefts[node] : rights[node];
+        }
+        const at = r * K + output;
+        const margin = m[at] + values[node];
+        m[at] = margin;
+        if (mode === 1) {
+          const p = 1 / (1 + Math.exp(-margin));
+          grad[r] = p - labels[r];
+          hess[r] = Math.max(p * (1 - p), 1e-16);
+        } else if (mode === 2) {
+          grad[r] = margin - labels[r];
+          hess[r] = 1;
+        }
       }
-      const at = r * K + output;
-      const margin = m[at] + values[node];
-      m[at] = margin;
-      if (binary) {
-        const p = 1 / (1 + Math.exp(-margin));
-        grad[r] = p - labels[r];
-        const h = p * (1 - p);
-        hess[r] = Math.max(h, 1e-16);
-      } else if (regression) {
-        grad[r] = margin - labels[r];
-        hess[r] = 1;
-      }
-    };
-    for (let n = 0; n < frontier.length; n++) {
-      const start = frontier[n];
-      const end = nodeEnd[start];
-      for (let i = nodeBegin[start]; i < end; i++) walk(rowIds[i], start);
     }
-    for (let i = rowLo + inBag; i < rowHi; i++) walk(rowIds[i], 0);
     return 0;
   }
 
