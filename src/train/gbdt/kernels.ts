@@ -307,7 +307,10 @@ export function createShardKernel(init: ShardInit): ShardKernel {
         const r = rowIds[i];
         let node = start;
         while (features[node] >= 0) {
-          node = tables[tableOffsets[node] + binsOf[features[node] * numRows + r]] === 1 ? lefts[node] : rights[node];
+          node =
+            tables[tableOffsets[node] + binsOf[features[node] * numRows + r]] === 1
+              ? lefts[node]
+              : rights[node];
         }
         const at = r * K + output;
         const margin = m[at] + values[node];
