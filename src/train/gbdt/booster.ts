@@ -36,7 +36,7 @@ export interface BoostResult {
   gains: Float64Array;
   /** Boosting rounds kept (after early stopping). */
   rounds: number;
-  /** Validation loss per round (when a validation set was given). */
+  /** Validation loss per round (with early stopping). */
   validationLoss: number[];
   threads: number;
 }
@@ -111,7 +111,11 @@ export async function boost(input: BoostInput): Promise<BoostResult> {
   const threads = params.threads > 0 ? params.threads : ShardPool.defaultThreads(N);
   const pool = await ShardPool.create(inits, threads);
 
-  const validation = input.validation ? prepareValidation(input, binning, baseMargins, K) : null;
+  // The validation split is scored tree by tree only when it decides when to stop.
+  const validation =
+    input.validation && params.early_stopping_rounds > 0
+      ? prepareValidation(input, binning, baseMargins, K)
+      : null;
   const finder = new SplitFinder(binning, {
     lambda: params.lambda,
     minChildWeight: params.min_child_weight,
@@ -174,7 +178,7 @@ export async function boost(input: BoostInput): Promise<BoostResult> {
   } finally {
     await pool.close();
   }
-  const rounds = validation && params.early_stopping_rounds > 0 ? bestRound : trees.length / K;
+  const rounds = validation ? bestRound : trees.length / K;
   const gains = new Float64Array(F);
   for (const perTree of treeGains.slice(0, rounds * K)) for (let f = 0; f < F; f++) gains[f] += perTree[f];
   return {

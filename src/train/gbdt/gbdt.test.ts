@@ -248,6 +248,40 @@ describe('gradient-boosted trees', () => {
     expect(importance.noise).toBeLessThan(importance.city);
   });
 
+  it('handles more categories than a byte of bins holds', async () => {
+    const rnd = random(11);
+    const dictionary = Array.from({ length: 300 }, (_, i) => `airport-${i}`);
+    const make = (rows: number) => {
+      const codes = Int32Array.from({ length: rows }, () => (rnd() < 0.03 ? -1 : Math.floor(rnd() * 300)));
+      const labels = Float64Array.from(codes, (code) =>
+        rnd() < (code >= 0 && code % 7 < 3 ? 0.8 : 0.2) ? 1 : 0,
+      );
+      const dataset: ColumnarDataset = {
+        numRows: rows,
+        columns: { airport: { kind: 'categorical', codes, dictionary } },
+      };
+      return { dataset, labels };
+    };
+    const features: FeatureSpec[] = [{ name: 'airport', kind: 'categorical' }];
+    const trainSet = make(20_000);
+    const model = await trainGbdt({
+      features,
+      task: 'binary',
+      train: trainSet.dataset,
+      trainLabels: trainSet.labels,
+      params: { trees: 10, depth: 3, learning_rate: 0.5 },
+    });
+    const test = make(2000);
+    const scores = model.predict(test.dataset);
+    expect(rocAuc(test.labels, scores)).toBeGreaterThan(0.75);
+    const out = await runOnnx(model.toOnnx(signatureFor(features, 'binary')), test.dataset);
+    const positive = Array.from(
+      { length: 2000 },
+      (_, r) => (out.probabilities.data as Float32Array)[r * 2 + 1],
+    );
+    expect(maxAbsDifference(positive, scores)).toBeLessThan(1e-5);
+  });
+
   it('rejects unknown and out-of-range parameters with the field to fix', () => {
     expect(() => parseGbdtParams({ treees: 10 })).toThrow(UserError);
     expect(() => parseGbdtParams({ treees: 10 })).toThrow(/trainer\.params\.treees/);
