@@ -18,7 +18,8 @@
  * - `addTreeEnsemble(graph, { inputs, features, trees, numTargets, baseValues })` (inputs: what
  *   addRawFeatureInputs returned, features: the same list) returns float [N, numTargets] raw
  *   scores from trees whose `feature` indices follow `features` (numeric `<=` splits and
- *   categorical set splits, each with a learned direction for missing values).
+ *   categorical set splits, each with a learned direction for missing values). It adds its own
+ *   block columns for categoricals (see tree-ensemble.ts) so onnxruntime tests sets as bitmasks.
  * - `addPredictionHead(graph, margins, task, numClasses)` turns raw scores into the outputs every
  *   model shares: binary margins [N, 1] -> `probabilities` [N, 2] and `label` int64 [N];
  *   multiclass margins [N, K] -> softmax `probabilities` and `label`; regression [N, 1] -> `value`

@@ -2,7 +2,7 @@ import type { EncodedInputs, RawFeature } from './encode-inputs.ts';
 import { attr, type GraphBuilder, ML_DOMAIN } from './graph.ts';
 
 /**
- * One node of a decision tree over the encoded feature matrix (see encode-inputs.ts). Children are
+ * One node of a decision tree; `feature` indexes TreeEnsembleOptions.features. Children are
  * indices into the tree's `nodes`; `nodes[0]` is the root.
  * - numeric: `x <= threshold` goes left; threshold must be a float32 value (the graph is float).
  * - categorical: codes in `leftCodes` go left, other codes right; `numCategories` is the size of
