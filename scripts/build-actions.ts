@@ -26,7 +26,10 @@ const names = (await readdir(join(root, 'actions'), { withFileTypes: true }))
 
 // ncc resolves TypeScript entries with CommonJS conditions, and @actions/core 3 is ESM-only; so tsc
 // first transpiles the actions and the core into .build/ (plain ESM JavaScript), and ncc bundles that.
+// The bundle's module ids follow the paths ncc sees, so the folder is always .build/ (a per-run
+// folder would make --check depend on the run); a lock keeps two builds from sharing it.
 const buildDir = join(root, '.build');
+const releaseLock = await lockBuildDir(`${buildDir}.lock`);
 await rm(buildDir, { recursive: true, force: true });
 execFileSync(
   process.execPath,
@@ -72,7 +75,35 @@ for (const name of names) {
   }
 }
 await rm(buildDir, { recursive: true, force: true });
+await releaseLock();
 if (stale > 0) process.exit(1);
+
+/** mkdir is atomic: the folder is the lock, holding the owner's pid so a dead owner's lock is taken over. */
+async function lockBuildDir(lock: string): Promise<() => Promise<void>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await mkdir(lock);
+      await writeFile(join(lock, 'pid'), String(process.pid));
+      return () => rm(lock, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => '0'));
+      if (owner > 0 && !isAlive(owner)) await rm(lock, { recursive: true, force: true });
+      else if (attempt > 1200)
+        throw new Error(`${lock} is held by process ${owner}; remove it if that build is gone`);
+      else await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * onnxruntime-node loads its native binding with a computed path ncc cannot follow
