@@ -316,11 +316,7 @@ async function main(): Promise<void> {
     // 3. FastAPI + uvicorn + scikit-learn, trained on the flights training months.
     if (!skipFastapi && existsSync('/usr/bin/python3')) {
       const train =
-        (await flightsRows(
-          ['data/flights/2001-01.parquet', 'data/flights/2001-02.parquet'],
-          50_000,
-          true,
-        )) ??
+        (await flightsRows(['data/flights/2001-01.parquet', 'data/flights/2001-02.parquet'], 50_000, true)) ??
         Array.from({ length: 20_000 }, (_, i) => ({
           ...sampleRow(i),
           delayed: Number(expectedScore(sampleRow(i)) > 0.5),

@@ -19,9 +19,17 @@ export interface RunnerLog {
   warn(object: object, message: string): void;
 }
 
-export async function startRunner(model: Uint8Array, workers: number, log: RunnerLog): Promise<Runner> {
-  if (workers <= 0) return new InProcessRunner(await createSession(model));
-  const pool = new WorkerPool(model, workers, log);
+/**
+ * `fetchModel` returns the verified model bytes. The pool does not keep them once its workers have
+ * loaded (a model can weigh tens of megabytes); a crashed worker's replacement fetches them again.
+ */
+export async function startRunner(
+  fetchModel: () => Promise<Uint8Array>,
+  workers: number,
+  log: RunnerLog,
+): Promise<Runner> {
+  if (workers <= 0) return new InProcessRunner(await createSession(await fetchModel()));
+  const pool = new WorkerPool(fetchModel, workers, log);
   await pool.start();
   return pool;
 }
@@ -63,18 +71,32 @@ class WorkerPool implements Runner {
   contract!: ModelContract;
 
   constructor(
-    private readonly model: Uint8Array,
+    private readonly fetchModel: () => Promise<Uint8Array>,
     readonly capacity: number,
     private readonly log: RunnerLog,
   ) {}
 
   async start(): Promise<void> {
-    const contracts = await Promise.all(Array.from({ length: this.capacity }, (_, i) => this.spawn(i)));
-    this.contract = contracts[0];
+    const model = await this.fetchModel();
+    // A fresh copy each: the fetched bytes may be a view into a larger (pooled) buffer.
+    try {
+      const contracts = await Promise.all(
+        Array.from({ length: this.capacity }, (_, i) => this.spawn(i, new Uint8Array(model))),
+      );
+      this.contract = contracts[0];
+    } catch (error) {
+      // A model that does not load leaves no thread behind.
+      await this.close();
+      throw error;
+    }
   }
 
-  /** Starts the worker of slot `index` and loads the model; a crashed worker is replaced the same way. */
-  private spawn(index: number): Promise<ModelContract> {
+  /**
+   * Starts the worker of slot `index` and loads the model; a crashed worker is replaced the same
+   * way. `model` is transferred to the worker (and so detached here): nothing on this thread keeps
+   * the bytes, which the worker drops once its session is built.
+   */
+  private spawn(index: number, model: Uint8Array): Promise<ModelContract> {
     const worker = spawnWorker();
     const slot: Slot = { worker, ready: false, pending: new Map() };
     this.slots[index] = slot;
@@ -102,15 +124,17 @@ class WorkerPool implements Runner {
         reject(error);
         if (!this.closing && this.slots[index] === slot) {
           this.log.warn({ err: error, worker: index }, 'inference worker stopped; starting a new one');
-          this.spawn(index).catch((respawnError) =>
-            this.log.warn({ err: respawnError, worker: index }, 'inference worker did not restart'),
-          );
+          this.fetchModel()
+            .then((bytes) => this.spawn(index, new Uint8Array(bytes)))
+            .catch((respawnError) =>
+              this.log.warn({ err: respawnError, worker: index }, 'inference worker did not restart'),
+            );
         }
       };
       worker.on('error', fail);
       worker.on('exit', (code) => fail(new Error(`inference worker exited with code ${code}`)));
-      const load: WorkerRequest = { type: 'load', model: this.model };
-      worker.postMessage(load);
+      const load: WorkerRequest = { type: 'load', model };
+      worker.postMessage(load, [model.buffer as ArrayBuffer]);
     });
   }
 

@@ -136,12 +136,10 @@ export class InferenceService {
       );
       const remoteUrl = this.options.remote ?? remoteOfArtifact(manifest.artifact.uri);
       const remote = remoteUrl ? openStore(remoteUrl) : undefined;
-      const [modelBytes, profileBytes] = await Promise.all([
-        fetchVerified(manifest.artifact.uri, manifest.artifact.sha256, remote),
-        fetchVerified(manifest.profile.uri, manifest.profile.sha256, remote),
-      ]);
+      const profileBytes = await fetchVerified(manifest.profile.uri, manifest.profile.sha256, remote);
       const profile = parseProfile(profileBytes, manifest.profile.uri);
-      const runner = await startRunner(modelBytes, this.options.workers, log);
+      const fetchModel = () => fetchVerified(manifest.artifact.uri, manifest.artifact.sha256, remote);
+      const runner = await startRunner(fetchModel, this.options.workers, log);
       this.runner = runner;
       const contract = runner.contract;
       this.drift = new DriftTracker(contract, profile, this.options.driftWindow);

@@ -114,3 +114,20 @@ describe('InferenceService', () => {
     expect(records[0].outputs.score).toBeCloseTo(expectedScore(rows[0]), 5);
   });
 });
+
+describe('a model that does not load', () => {
+  it('leaves the service not ready with the runtime error, and no worker thread behind', async () => {
+    const { dir: bad, cleanup: done } = await tempDir();
+    try {
+      const broken = await writeFixtureEnv(bad, { model: new TextEncoder().encode('not an onnx model') });
+      const log = collectingLog();
+      const service = serviceWith(broken.manifestPath, broken.remote, { log, workers: 2 });
+      await service.start();
+      expect(service.state).toBe('failed');
+      expect(service.reason).toMatch(/the model does not load/);
+      await service.close();
+    } finally {
+      await done();
+    }
+  });
+});
