@@ -60,7 +60,7 @@ async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
   const used = process.cpuUsage(cpu);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   console.error(
-    `    (client CPU ${((used.user + used.system) / 1e6).toFixed(2)} s of ${seconds.toFixed(2)} s)`,
+    `    (client CPU: user ${(used.user / 1e6).toFixed(2)} s + system ${(used.system / 1e6).toFixed(2)} s, in ${seconds.toFixed(2)} s)`,
   );
   return [result, seconds];
 }

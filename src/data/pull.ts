@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.ts';
 import { moveFile } from './cache.ts';
@@ -67,11 +67,11 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   await runBounded(
     [
       ...[...absent].map((id) => async () => {
-        const size = await downloadObject(store, id, ws.cache, byId.get(id)![0].relpath);
+        const { size, bytes } = await downloadObject(store, id, ws.cache, byId.get(id)![0].relpath);
         fetch.done++;
         fetch.bytes += size;
         ws.progress({ phase: 'fetch', ...fetch });
-        for (const file of byId.get(id)!) await writer(file);
+        for (const file of byId.get(id)!) await writer(file, bytes);
       }),
       ...[...byId]
         .filter(([id]) => !absent.has(id))
@@ -127,10 +127,10 @@ async function findStale(ws: Workspace, files: TrackedFile[], force: boolean): P
 }
 
 /** Writes files from the cache, each through a temp file and a rename: never half a file. */
-function checkoutWriter(ws: Workspace, total: number): (file: TrackedFile) => Promise<void> {
+function checkoutWriter(ws: Workspace, total: number): (file: TrackedFile, bytes?: Buffer) => Promise<void> {
   const progress = { done: 0, total, bytes: 0 };
   const made = new Set<string>();
-  return async (file) => {
+  return async (file, bytes) => {
     const target = workspacePath(ws, file.relpath);
     const parent = dirname(target);
     if (!made.has(parent)) {
@@ -140,8 +140,9 @@ function checkoutWriter(ws: Workspace, total: number): (file: TrackedFile) => Pr
     const temp = ws.tmp.path();
     try {
       // A copy (a reflink where the file system can), never a hard link: editing the workspace
-      // file must not change the cached object.
-      await copyFile(ws.cache.pathOf(file.md5), temp, constants.COPYFILE_FICLONE);
+      // file must not change the cached object. Small objects just downloaded are still in memory.
+      if (bytes) await writeFile(temp, bytes);
+      else await copyFile(ws.cache.pathOf(file.md5), temp, constants.COPYFILE_FICLONE);
       await moveFile(temp, target);
     } catch (error) {
       await rm(temp, { force: true });

@@ -1,27 +1,58 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import pLimit from 'p-limit';
 import { UserError } from '../errors.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { type Cache, objectKey } from './cache.ts';
 
+/** Objects up to this size are downloaded into memory and checked out from there. */
+const IN_MEMORY = 1 << 20;
+
+export interface Downloaded {
+  size: number;
+  /** The verified bytes, for objects small enough to keep (saves reading them back to check out). */
+  bytes?: Buffer;
+}
+
 /**
- * Downloads one object into the cache: streamed to a temp file while hashing, renamed into the
- * cache only if the md5 matches. A mismatch leaves nothing behind and names the tracked path.
+ * Downloads one object into the cache: hashed as it arrives, written to a temp file, renamed into
+ * the cache only if the md5 matches. A mismatch leaves nothing behind and names the tracked path.
  */
 export async function downloadObject(
   store: ObjectStore,
   id: string,
   cache: Cache,
   where: string,
-): Promise<number> {
+): Promise<Downloaded> {
   const temp = cache.tmp.path();
   const hash = createHash('md5');
   let size = 0;
+  const verify = () => {
+    const actual = hash.digest('hex');
+    if (actual !== id.replace(/\.dir$/, '')) {
+      throw new UserError(`object ${id} in ${store.url} is corrupt: its bytes hash to ${actual}`, {
+        file: where,
+        fix: 'push a good copy again (mlship data push from a workspace that has it), or delete the object from the remote',
+      });
+    }
+  };
   try {
-    const body = await store.getStream(objectKey(id));
+    const { body, size: announced } = await store.getStream(objectKey(id));
+    if (announced !== undefined && announced <= IN_MEMORY) {
+      // Small objects skip the stream machinery: with thousands of them it is most of the cost.
+      const chunks: Buffer[] = [];
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        chunks.push(chunk);
+      }
+      const bytes = Buffer.concat(chunks);
+      verify();
+      await writeFile(temp, bytes);
+      await cache.adopt(temp, id);
+      return { size: bytes.length, bytes };
+    }
     await pipeline(
       body,
       async function* (source: AsyncIterable<Buffer>) {
@@ -33,16 +64,9 @@ export async function downloadObject(
       },
       createWriteStream(temp),
     );
-    const actual = hash.digest('hex');
-    const expected = id.replace(/\.dir$/, '');
-    if (actual !== expected) {
-      throw new UserError(`object ${id} in ${store.url} is corrupt: its bytes hash to ${actual}`, {
-        file: where,
-        fix: 'push a good copy again (mlship data push from a workspace that has it), or delete the object from the remote',
-      });
-    }
+    verify();
     await cache.adopt(temp, id);
-    return size;
+    return { size };
   } catch (error) {
     await rm(temp, { force: true });
     throw error;

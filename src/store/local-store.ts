@@ -50,7 +50,7 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  async getStream(key: string): Promise<Readable> {
+  async getStream(key: string): Promise<{ body: Readable; size?: number }> {
     // Open first, so a missing object fails here with a clear error rather than mid-stream.
     let handle: import('node:fs/promises').FileHandle;
     try {
@@ -58,7 +58,8 @@ export class LocalStore implements ObjectStore {
     } catch (error) {
       throw this.notFound(error, key);
     }
-    return handle.createReadStream({ highWaterMark: 1 << 20 });
+    const { size } = await handle.stat();
+    return { body: handle.createReadStream({ highWaterMark: 1 << 20 }), size };
   }
 
   async exists(key: string): Promise<boolean> {

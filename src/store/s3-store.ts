@@ -109,19 +109,19 @@ export class S3Store implements ObjectStore {
   }
 
   async get(key: string): Promise<Uint8Array> {
-    const body = await this.getStream(key);
+    const { body } = await this.getStream(key);
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   }
 
-  async getStream(key: string): Promise<Readable> {
+  async getStream(key: string): Promise<{ body: Readable; size?: number }> {
     try {
       const { client, s3 } = await this.client();
       const response = await client.send(
         new s3.GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }),
       );
-      return response.Body as Readable;
+      return { body: response.Body as Readable, size: response.ContentLength };
     } catch (error) {
       throw this.explain(error, key);
     }
@@ -158,7 +158,7 @@ export class S3Store implements ObjectStore {
   }
 
   async getFile(key: string, path: string): Promise<void> {
-    const body = await this.getStream(key);
+    const { body } = await this.getStream(key);
     await mkdir(dirname(path), { recursive: true });
     const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
     try {

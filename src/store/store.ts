@@ -22,9 +22,10 @@ export interface ObjectStore {
   getFile(key: string, path: string): Promise<void>;
   /**
    * Opens an object for streaming, so a caller can hash and write it in one pass (data pulls verify
-   * every object before it enters the cache). Rejects with a UserError when the object is missing.
+   * every object before it enters the cache). `size` is the object's length when the store knows
+   * it up front. Rejects with a UserError when the object is missing.
    */
-  getStream(key: string): Promise<Readable>;
+  getStream(key: string): Promise<{ body: Readable; size?: number }>;
   exists(key: string): Promise<boolean>;
   /** Lists objects whose keys start with `prefix`. */
   list(prefix: string): Promise<StoreObjectInfo[]>;
