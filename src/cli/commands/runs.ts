@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadSpec } from '../../config/spec.ts';
 import { orderedMetricNames } from '../../metrics/index.ts';
@@ -71,7 +72,8 @@ export function register(program: Command): void {
 
 async function storeOf(flags: RunsFlags): Promise<ObjectStore> {
   if (flags.remote) return openStore(flags.remote);
-  return openStore((await loadSpec(flags.spec)).remote);
+  // A relative remote in the spec is relative to the spec's folder, as for `mlship train`.
+  return openStore((await loadSpec(flags.spec)).remote, dirname(resolve(flags.spec)));
 }
 
 function summary(record: RunRecord) {
