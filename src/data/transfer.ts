@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import pLimit from 'p-limit';
 import { UserError } from '../errors.ts';
@@ -49,8 +49,7 @@ export async function downloadObject(
       }
       const bytes = Buffer.concat(chunks);
       verify();
-      await writeFile(temp, bytes);
-      await cache.adopt(temp, id);
+      cache.adoptBytes(id, bytes);
       return { size: bytes.length, bytes };
     }
     await pipeline(
