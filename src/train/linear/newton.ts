@@ -118,18 +118,20 @@ export function fitNewton(
     iterations++;
     for (let j = 0; j < d; j++) step[j] = -gradient[j];
     solveCholesky(hessian, d, step);
-    // Damped step: halve until the objective decreases (pure Newton almost always passes at once).
+    // Damped step: halve until the objective decreases. Pure Newton almost always passes at once, so
+    // each try computes the derivatives too: the accepted try's are the next iteration's (one pass
+    // per iteration instead of two).
     let t = 1;
     let next = current;
     for (let tries = 0; tries < 30; tries++) {
       for (let j = 0; j < d; j++) trial[j] = w[j] + t * step[j];
-      next = objective(trial, false);
+      next = objective(trial, true);
       if (next <= current) break;
       t *= 0.5;
     }
     if (!(next <= current)) break;
     w.set(trial);
-    current = objective(w, true);
+    current = next;
     converged = maxAbs(gradient) < options.tolerance;
   }
   return { weights: w, iterations, converged, value: current };
