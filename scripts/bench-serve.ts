@@ -331,7 +331,7 @@ async function main(): Promise<void> {
       const server = await startServer(
         '/usr/bin/python3',
         [join(root, 'scripts/bench-serve-fastapi.py'), '18910', fastapiWorkers],
-        { BENCH_TRAIN_CSV: csvPath },
+        { BENCH_TRAIN_CSV: csvPath, OMP_NUM_THREADS: '1' },
         'http://127.0.0.1:18910/health',
       );
       try {
