@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -61,20 +61,6 @@ export class Cache {
     await moveFile(tempPath, target);
   }
 
-  /**
-   * Stores verified bytes of a small object. Synchronous on purpose: for thousands of tiny files
-   * the thread-pool round trips of async fs calls cost more than the syscalls themselves.
-   */
-  adoptBytes(id: string, bytes: Uint8Array): void {
-    const target = this.pathOf(id);
-    const dir = dirname(target);
-    if (!this.madeDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.madeDirs.add(dir);
-    }
-    writeFileAtomicSync(this.tmp.path(), target, bytes);
-  }
-
   async putBytes(id: string, bytes: Uint8Array): Promise<void> {
     if (await this.has(id)) return;
     const temp = this.tmp.path();
@@ -125,27 +111,6 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Writes a small file through `temp` and a rename, synchronously (see Cache.adoptBytes). Across
- * file systems the temp goes beside the target instead.
- */
-export function writeFileAtomicSync(temp: string, target: string, bytes: Uint8Array): void {
-  writeFileSync(temp, bytes);
-  try {
-    renameSync(temp, target);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    const beside = `${target}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      writeFileSync(beside, bytes);
-      renameSync(beside, target);
-    } finally {
-      rmSync(beside, { force: true });
-    }
   }
 }
 

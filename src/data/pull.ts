@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.ts';
-import { moveFile, writeFileAtomicSync } from './cache.ts';
+import { moveFile } from './cache.ts';
 import { isDirId } from './hash.ts';
 import { selectOuts } from './select.ts';
 import { downloadObject, runBounded } from './transfer.ts';
@@ -137,23 +137,18 @@ function checkoutWriter(ws: Workspace, total: number): (file: TrackedFile, bytes
       await mkdir(parent, { recursive: true });
       made.add(parent);
     }
-    if (bytes) {
-      // Small and just downloaded: written from memory, synchronously (see Cache.adoptBytes).
-      writeFileAtomicSync(ws.tmp.path(), target, bytes);
-      ws.state.rememberSync(target, file.relpath, file.md5);
-    } else {
-      const temp = ws.tmp.path();
-      try {
-        // A copy (a reflink where the file system can), never a hard link: editing the workspace
-        // file must not change the cached object.
-        await copyFile(ws.cache.pathOf(file.md5), temp, constants.COPYFILE_FICLONE);
-        await moveFile(temp, target);
-      } catch (error) {
-        await rm(temp, { force: true });
-        throw error;
-      }
-      await ws.state.remember(target, file.relpath, file.md5);
+    const temp = ws.tmp.path();
+    try {
+      // A copy (a reflink where the file system can), never a hard link: editing the workspace
+      // file must not change the cached object. Small objects just downloaded are still in memory.
+      if (bytes) await writeFile(temp, bytes);
+      else await copyFile(ws.cache.pathOf(file.md5), temp, constants.COPYFILE_FICLONE);
+      await moveFile(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
     }
+    await ws.state.remember(target, file.relpath, file.md5);
     progress.done++;
     ws.progress({ phase: 'checkout', ...progress });
   };

@@ -1,4 +1,4 @@
-import { type BigIntStats, statSync } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from '../util/fs.ts';
@@ -67,11 +67,6 @@ export class HashState {
   /** Records the md5 of a file mlship has just written. */
   async remember(absPath: string, key: string, md5: string): Promise<void> {
     this.record(key, await stat(absPath, { bigint: true }), md5);
-  }
-
-  /** Same as remember, synchronously (for the small-file fast path of a pull). */
-  rememberSync(absPath: string, key: string, md5: string): void {
-    this.record(key, statSync(absPath, { bigint: true }), md5);
   }
 
   async save(): Promise<void> {

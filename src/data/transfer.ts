@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import pLimit from 'p-limit';
 import { UserError } from '../errors.ts';
@@ -49,7 +49,8 @@ export async function downloadObject(
       }
       const bytes = Buffer.concat(chunks);
       verify();
-      cache.adoptBytes(id, bytes);
+      await writeFile(temp, bytes);
+      await cache.adopt(temp, id);
       return { size: bytes.length, bytes };
     }
     await pipeline(
