@@ -115,10 +115,9 @@ try {
     samples.push(await rssMiB(child!.pid!));
     console.log(`t=${samples.length * 5}s rss ${samples.at(-1)!.toFixed(1)} MiB`);
   }, 5000);
-  // wrk with -t1: one response() state, so its status counts are exact.
   const { stdout } = await run(
     'wrk',
-    ['-t1', `-c${connections}`, `-d${duration}s`, '-s', lua, `http://127.0.0.1:${port}/predict`],
+    ['-t2', `-c${connections}`, `-d${duration}s`, '-s', lua, `http://127.0.0.1:${port}/predict`],
     {
       maxBuffer: 1 << 24,
     },
