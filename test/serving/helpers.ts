@@ -25,7 +25,11 @@ export function collectingLog(): CollectedLog {
   };
 }
 
-export function serviceWith(manifestPath: string, remote: string, overrides: Partial<ServiceOptions> = {}) {
+export function serviceWith(
+  manifestPath: string,
+  remote: string | undefined,
+  overrides: Partial<ServiceOptions> = {},
+) {
   return new InferenceService({
     ...DEFAULT_SERVICE_OPTIONS,
     manifestPath,
