@@ -16,6 +16,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import * as ort from 'onnxruntime-node';
 import type { FeatureSpec } from '../src/config/spec.ts';
 import type { ColumnarDataset } from '../src/dataset/columnar.ts';
@@ -46,21 +47,30 @@ const trees = Number(arg('trees', '200'));
 const depth = Number(arg('depth', '8'));
 const threads = Number(arg('threads', '2'));
 
-/** The first `rows` rows of a data set (typed-array views, no copies). */
+/** The first `rows` rows of a data set, copied so the rest can be freed. */
 function head(dataset: ColumnarDataset, labels: Float64Array, rows: number) {
   const n = Math.min(rows, dataset.numRows);
+  if (n === dataset.numRows) return { dataset, labels };
   const columns: ColumnarDataset['columns'] = {};
   for (const [name, column] of Object.entries(dataset.columns)) {
     columns[name] =
       column.kind === 'numeric'
-        ? { kind: 'numeric', values: column.values.subarray(0, n) }
-        : { kind: 'categorical', codes: column.codes.subarray(0, n), dictionary: column.dictionary };
+        ? { kind: 'numeric', values: column.values.slice(0, n) }
+        : { kind: 'categorical', codes: column.codes.slice(0, n), dictionary: column.dictionary };
   }
-  return { dataset: { numRows: n, columns }, labels: labels.subarray(0, n) };
+  return { dataset: { numRows: n, columns }, labels: labels.slice(0, n) };
 }
 
+/** Loads only the months the first `rows` rows come from, so peak memory reflects the rows used. */
 async function loadAll(rows: number) {
-  const train = await loadDataset(TRAIN_FILES, FEATURES, TARGET);
+  const files: string[] = [];
+  let available = 0;
+  for (const file of TRAIN_FILES) {
+    if (available >= rows) break;
+    files.push(file);
+    available += Number((await parquetMetadataAsync(await asyncBufferFromFile(file))).num_rows);
+  }
+  const train = await loadDataset(files, FEATURES, TARGET);
   const test = await loadDataset([TEST_FILE], FEATURES, TARGET);
   return { train: head(train.dataset, train.labels, rows), test };
 }
