@@ -1,4 +1,5 @@
 import onnxProto from 'onnx-proto';
+import { encodeModel } from './wire.ts';
 
 /**
  * A small builder over onnx-proto's generated classes: it collects nodes, initializers, inputs and
@@ -53,11 +54,19 @@ export const attr = {
     type: AttributeType.STRING,
     s: utf8.encode(value),
   }),
-  strings: (name: string, values: readonly string[]): OnnxAttribute => ({
-    name,
-    type: AttributeType.STRINGS,
-    strings: values.map((value) => utf8.encode(value)),
-  }),
+  strings: (name: string, values: readonly string[]): OnnxAttribute => {
+    // A tree ensemble repeats a few mode names a million times: encode each distinct one once.
+    const encoded = new Map<string, Uint8Array>();
+    const bytes = (value: string) => {
+      let found = encoded.get(value);
+      if (!found) {
+        found = utf8.encode(value);
+        encoded.set(value, found);
+      }
+      return found;
+    };
+    return { name, type: AttributeType.STRINGS, strings: values.map(bytes) };
+  },
   tensor: (name: string, value: OnnxTensor): OnnxAttribute => ({
     name,
     type: AttributeType.TENSOR,
@@ -180,23 +189,24 @@ export interface AssembleOptions {
 
 /** Serialises the graph as a ModelProto with the pinned opsets. */
 export function assembleModel(graph: GraphBuilder, options: AssembleOptions = {}): Uint8Array {
-  const model = onnx.ModelProto.create({
-    irVersion: IR_VERSION,
-    producerName: 'mlship',
-    producerVersion: options.producerVersion ?? '0.1.0',
-    docString: options.docString ?? '',
-    opsetImport: [
-      { domain: '', version: DEFAULT_OPSET },
-      { domain: ML_DOMAIN, version: ML_OPSET },
-    ],
-    metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
-    graph: {
+  return encodeModel(
+    {
+      irVersion: IR_VERSION,
+      producerName: 'mlship',
+      producerVersion: options.producerVersion ?? '0.1.0',
+      docString: options.docString ?? '',
+      opsetImport: [
+        { domain: '', version: DEFAULT_OPSET },
+        { domain: ML_DOMAIN, version: ML_OPSET },
+      ],
+      metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    },
+    {
       name: options.graphName ?? 'mlship',
       node: graph.nodes,
       initializer: graph.initializers,
       input: graph.inputs,
       output: graph.outputs,
     },
-  });
-  return onnx.ModelProto.encode(model).finish();
+  );
 }

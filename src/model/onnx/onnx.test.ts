@@ -6,6 +6,7 @@ import {
   addRawFeatureInputs,
   addTreeEnsemble,
   assembleModel,
+  attr,
   GraphBuilder,
   predictionOutputs,
   type Tree,
@@ -260,5 +261,51 @@ describe('categorical splits over many categories', () => {
         expect(data[row * trees.length + t], `row ${values[row]}, tree ${t}`).toBe(goesLeft ? 1 : -1);
       });
     });
+  });
+});
+
+describe('assembleModel', () => {
+  it('writes what protobufjs would, read back field for field', async () => {
+    const { onnx } = (await import('onnx-proto')).default;
+    const graph = new GraphBuilder();
+    const inputs = addRawFeatureInputs(graph, features);
+    const scores = addTreeEnsemble(graph, {
+      inputs,
+      features,
+      trees: [
+        {
+          target: 0,
+          nodes: [
+            { kind: 'numeric', feature: 1, threshold: 0.25, missingLeft: true, left: 1, right: 2 },
+            { kind: 'leaf', value: -1.5 },
+            { kind: 'leaf', value: 2 },
+          ],
+        },
+      ],
+      numTargets: 1,
+      baseValues: [0.5],
+    });
+    addPredictionHead(graph, scores, 'binary');
+    graph.addNode(
+      'Gather',
+      [scores, graph.addConstant('index', 'int64', [1], [-1])],
+      ['negative_index'],
+      [attr.int('axis', -1), attr.ints('unused', [-3, 5])],
+    );
+    const bytes = assembleModel(graph, { metadata: { k: 'v' } });
+    const options = { longs: Number, bytes: String };
+    const ours = onnx.ModelProto.toObject(onnx.ModelProto.decode(bytes), options);
+    expect(ours.graph.node).toEqual(
+      graph.nodes.map((node) => onnx.NodeProto.toObject(onnx.NodeProto.fromObject(node), options)),
+    );
+    expect(ours.graph.initializer).toEqual(
+      graph.initializers.map((t) => onnx.TensorProto.toObject(onnx.TensorProto.fromObject(t), options)),
+    );
+    expect(ours.graph.input.map((input: { name: string }) => input.name)).toEqual(['city', 'x']);
+    expect(ours.opsetImport).toEqual([
+      { domain: '', version: 17 },
+      { domain: 'ai.onnx.ml', version: 3 },
+    ]);
+    expect(ours.metadataProps).toEqual([{ key: 'k', value: 'v' }]);
   });
 });
