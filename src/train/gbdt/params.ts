@@ -8,7 +8,10 @@ export interface GbdtParams {
   learning_rate: number;
   /** Maximum tree depth. */
   depth: number;
-  /** Maximum leaves per tree; 0 means only depth limits it. */
+  /**
+   * Maximum leaves per tree; 0 means only depth limits it. Trees still grow level by level; under
+   * this budget a level's best-gain splits are taken first (not LightGBM's leaf-wise growth).
+   */
   leaves: number;
   /** Minimum hessian sum in a child (a row count for regression). */
   min_child_weight: number;
