@@ -42639,7 +42639,8 @@ class LocalStore {
         catch (error) {
             throw this.notFound(error, key);
         }
-        return handle.createReadStream({ highWaterMark: 1 << 20 });
+        const { size } = await handle.stat();
+        return { body: handle.createReadStream({ highWaterMark: 1 << 20 }), size };
     }
     async exists(key) {
         try {
@@ -42786,7 +42787,7 @@ class S3Store {
         return this.prefix + key;
     }
     async get(key) {
-        const body = await this.getStream(key);
+        const { body } = await this.getStream(key);
         const chunks = [];
         for await (const chunk of body)
             chunks.push(chunk);
@@ -42796,7 +42797,7 @@ class S3Store {
         try {
             const { client, s3 } = await this.client();
             const response = await client.send(new s3.GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }));
-            return response.Body;
+            return { body: response.Body, size: response.ContentLength };
         }
         catch (error) {
             throw this.explain(error, key);
@@ -42830,7 +42831,7 @@ class S3Store {
         }
     }
     async getFile(key, path) {
-        const body = await this.getStream(key);
+        const { body } = await this.getStream(key);
         await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
         const temp = `${path}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`;
         try {
