@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The model's contract with the world: one input per raw feature column, named as in the data set
  * (string tensors for categoricals, float tensors for numerics, each shaped [N, 1]); outputs the
@@ -31,3 +33,23 @@ export interface ModelSignature {
 export const LABEL_OUTPUT = 'label';
 export const PROBABILITIES_OUTPUT = 'probabilities';
 export const VALUE_OUTPUT = 'value';
+
+/** The signature as stored in run records and registry entries, validated on read. */
+export const modelSignatureSchema = z.strictObject({
+  task: z.enum(['binary', 'multiclass', 'regression']),
+  inputs: z.array(
+    z.strictObject({
+      name: z.string(),
+      kind: z.enum(['categorical', 'numeric']),
+      type: z.enum(['string', 'float']),
+    }),
+  ),
+  outputs: z.array(
+    z.strictObject({
+      name: z.string(),
+      type: z.enum(['int64', 'float', 'string']),
+      shape: z.array(z.number()),
+    }),
+  ),
+  classes: z.array(z.union([z.number(), z.string()])).optional(),
+});

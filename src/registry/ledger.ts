@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelSignatureSchema } from '../model/signature.ts';
 
 /**
  * `gitops/registry/<model>.yaml`: the append-only ledger of registered versions. Registering also
@@ -24,24 +25,7 @@ export const ledgerEntrySchema = z.strictObject({
     data: z.record(z.string(), z.string()),
     params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
   }),
-  signature: z.strictObject({
-    task: z.enum(['binary', 'multiclass', 'regression']),
-    inputs: z.array(
-      z.strictObject({
-        name: z.string(),
-        kind: z.enum(['categorical', 'numeric']),
-        type: z.enum(['string', 'float']),
-      }),
-    ),
-    outputs: z.array(
-      z.strictObject({
-        name: z.string(),
-        type: z.enum(['int64', 'float', 'string']),
-        shape: z.array(z.number()),
-      }),
-    ),
-    classes: z.array(z.union([z.number(), z.string()])).optional(),
-  }),
+  signature: modelSignatureSchema,
 });
 
 export const ledgerSchema = z.strictObject({

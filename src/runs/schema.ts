@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelSignatureSchema } from '../model/signature.ts';
 import type { RunRecord } from './record.ts';
 
 /**
@@ -18,24 +19,7 @@ export const runRecordSchema = z.looseObject({
   trainer: z.looseObject({ type: z.string(), params: z.record(z.string(), paramValue) }),
   features: z.array(z.looseObject({ name: z.string(), kind: z.enum(['categorical', 'numeric']) })),
   target: z.string(),
-  signature: z.looseObject({
-    task: z.enum(['binary', 'multiclass', 'regression']),
-    inputs: z.array(
-      z.looseObject({
-        name: z.string(),
-        kind: z.enum(['categorical', 'numeric']),
-        type: z.enum(['string', 'float']),
-      }),
-    ),
-    outputs: z.array(
-      z.looseObject({
-        name: z.string(),
-        type: z.enum(['int64', 'float', 'string']),
-        shape: z.array(z.number()),
-      }),
-    ),
-    classes: z.array(z.union([z.number(), z.string()])).optional(),
-  }),
+  signature: modelSignatureSchema,
   metrics: splitMetrics,
   baseline: splitMetrics.optional(),
   featureImportance: z.record(z.string(), z.number()).optional(),

@@ -67250,7 +67250,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _src_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6624);
 /* harmony import */ var _src_github_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2681);
 /* harmony import */ var _src_promote_inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6311);
-/* harmony import */ var _src_promote_promote_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7185);
+/* harmony import */ var _src_promote_promote_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3853);
 
 
 
@@ -72467,7 +72467,7 @@ function parseVersion(text, field) {
 
 /***/ }),
 
-/***/ 7185:
+/***/ 3853:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -85576,7 +85576,30 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./.build/src/model/signature.js
+
+/** Output names every exported model uses. */
+const LABEL_OUTPUT = 'label';
+const PROBABILITIES_OUTPUT = 'probabilities';
+const VALUE_OUTPUT = 'value';
+/** The signature as stored in run records and registry entries, validated on read. */
+const modelSignatureSchema = strictObject({
+    task: schemas_enum(['binary', 'multiclass', 'regression']),
+    inputs: array(strictObject({
+        name: schemas_string(),
+        kind: schemas_enum(['categorical', 'numeric']),
+        type: schemas_enum(['string', 'float']),
+    })),
+    outputs: array(strictObject({
+        name: schemas_string(),
+        type: schemas_enum(['int64', 'float', 'string']),
+        shape: array(schemas_number()),
+    })),
+    classes: array(union([schemas_number(), schemas_string()])).optional(),
+});
+
 ;// CONCATENATED MODULE: ./.build/src/registry/ledger.js
+
 
 /**
  * `gitops/registry/<model>.yaml`: the append-only ledger of registered versions. Registering also
@@ -85601,20 +85624,7 @@ const ledgerEntrySchema = strictObject({
         data: record(schemas_string(), schemas_string()),
         params: record(schemas_string(), union([schemas_number(), schemas_string(), schemas_boolean()])),
     }),
-    signature: strictObject({
-        task: schemas_enum(['binary', 'multiclass', 'regression']),
-        inputs: array(strictObject({
-            name: schemas_string(),
-            kind: schemas_enum(['categorical', 'numeric']),
-            type: schemas_enum(['string', 'float']),
-        })),
-        outputs: array(strictObject({
-            name: schemas_string(),
-            type: schemas_enum(['int64', 'float', 'string']),
-            shape: array(schemas_number()),
-        })),
-        classes: array(union([schemas_number(), schemas_string()])).optional(),
-    }),
+    signature: modelSignatureSchema,
 });
 const ledger_ledgerSchema = strictObject({
     schema: literal(1),

@@ -38555,7 +38555,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6257);
 /* harmony import */ var _src_config_spec_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8063);
 /* harmony import */ var _src_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6624);
-/* harmony import */ var _src_registry_register_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4937);
+/* harmony import */ var _src_registry_register_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(63);
 /* harmony import */ var _src_store_open_store_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9021);
 
 
@@ -38773,7 +38773,7 @@ function isUserError(error) {
 
 /***/ }),
 
-/***/ 4937:
+/***/ 63:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42281,7 +42281,30 @@ async function readEvaluation(store, runId) {
 
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
 var schemas = __nccwpck_require__(8816);
+;// CONCATENATED MODULE: ./.build/src/model/signature.js
+
+/** Output names every exported model uses. */
+const LABEL_OUTPUT = 'label';
+const PROBABILITIES_OUTPUT = 'probabilities';
+const VALUE_OUTPUT = 'value';
+/** The signature as stored in run records and registry entries, validated on read. */
+const modelSignatureSchema = schemas/* strictObject */.rej({
+    task: schemas/* enum */.k5n(['binary', 'multiclass', 'regression']),
+    inputs: schemas/* array */.YOg(schemas/* strictObject */.rej({
+        name: schemas/* string */.YjP(),
+        kind: schemas/* enum */.k5n(['categorical', 'numeric']),
+        type: schemas/* enum */.k5n(['string', 'float']),
+    })),
+    outputs: schemas/* array */.YOg(schemas/* strictObject */.rej({
+        name: schemas/* string */.YjP(),
+        type: schemas/* enum */.k5n(['int64', 'float', 'string']),
+        shape: schemas/* array */.YOg(schemas/* number */.aig()),
+    })),
+    classes: schemas/* array */.YOg(schemas/* union */.KCZ([schemas/* number */.aig(), schemas/* string */.YjP()])).optional(),
+});
+
 ;// CONCATENATED MODULE: ./.build/src/registry/ledger.js
+
 
 /**
  * `gitops/registry/<model>.yaml`: the append-only ledger of registered versions. Registering also
@@ -42306,20 +42329,7 @@ const ledgerEntrySchema = schemas/* strictObject */.rej({
         data: schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* string */.YjP()),
         params: schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* union */.KCZ([schemas/* number */.aig(), schemas/* string */.YjP(), schemas/* boolean */.zMY()])),
     }),
-    signature: schemas/* strictObject */.rej({
-        task: schemas/* enum */.k5n(['binary', 'multiclass', 'regression']),
-        inputs: schemas/* array */.YOg(schemas/* strictObject */.rej({
-            name: schemas/* string */.YjP(),
-            kind: schemas/* enum */.k5n(['categorical', 'numeric']),
-            type: schemas/* enum */.k5n(['string', 'float']),
-        })),
-        outputs: schemas/* array */.YOg(schemas/* strictObject */.rej({
-            name: schemas/* string */.YjP(),
-            type: schemas/* enum */.k5n(['int64', 'float', 'string']),
-            shape: schemas/* array */.YOg(schemas/* number */.aig()),
-        })),
-        classes: schemas/* array */.YOg(schemas/* union */.KCZ([schemas/* number */.aig(), schemas/* string */.YjP()])).optional(),
-    }),
+    signature: modelSignatureSchema,
 });
 const ledgerSchema = schemas/* strictObject */.rej({
     schema: schemas/* literal */.euz(1),
