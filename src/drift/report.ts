@@ -28,7 +28,10 @@ function verdictLine(result: DriftCheckResult): string {
   if (!result.judged) return `not judged: ${result.reason}`;
   const n = result.features.length;
   const share = `${result.driftedFeatures.length} of ${n} features drifted (${(result.driftShare * 100).toFixed(0)}%, threshold ${(result.thresholds.drift_share * 100).toFixed(0)}%)`;
-  return result.drifted ? `DRIFT: ${share}` : `no drift: ${share}`;
+  const verdict = result.drifted ? `DRIFT: ${share}` : `no drift: ${share}`;
+  // Outcomes that arrived can show the model degrading while its inputs hold still: say so up front.
+  const degraded = result.performance?.comparison.filter((c) => c.degraded).map((c) => c.metric) ?? [];
+  return degraded.length > 0 ? `${verdict}; performance DEGRADED (${degraded.join(', ')})` : verdict;
 }
 
 function distributionChart(drift: FeatureDrift): VegaLiteSpec {
@@ -131,7 +134,7 @@ export async function renderDriftHtml(result: DriftCheckResult): Promise<string>
   return renderPage({
     title: `Drift: ${result.model} in ${result.environment}`,
     subtitle: raw(
-      `${result.drifted ? badge('drift', 'fail').html : result.judged ? badge('no drift', 'ok').html : badge('not judged', 'warn').html} ${escapeHtml(verdictLine(result))}`,
+      `${result.drifted ? badge('drift', 'fail').html : result.judged ? badge('no drift', 'ok').html : badge('not judged', 'warn').html}${result.performance?.degraded ? ` ${badge('degraded', 'fail').html}` : ''} ${escapeHtml(verdictLine(result))}`,
     ),
     facts: [
       ['version', `v${result.version}`],

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -134,5 +134,9 @@ describe('driftCheck with labelled data for the window', () => {
     const auc = performance.comparison.find((c) => c.metric === 'auc')!;
     expect(auc.registered).toBe(0.95);
     expect(auc.degraded).toBe(true);
+    // The headline says so even when the inputs did not drift.
+    const summary = await readFile(result.paths.summary, 'utf8');
+    expect(summary).toMatch(/performance DEGRADED \(auc\)/);
+    expect(await readFile(result.paths.report, 'utf8')).toContain('performance DEGRADED (auc)');
   });
 });
