@@ -179,38 +179,28 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
     );
     const commit = (await git.revparse(['HEAD'])).trim();
     await git.raw(['tag', '-a', tag, '-m', `${model} v${version}: run ${runId}, sha256 ${sha256}`, commit]);
+    const registered: RegisterResult = {
+      model,
+      version,
+      tag,
+      runId,
+      artifact,
+      profile,
+      commit,
+      attempts: attempt,
+      alreadyRegistered: false,
+      metrics,
+    };
     if (!push) {
       log(`registered ${tag} locally (not pushed)`);
-      return {
-        model,
-        version,
-        tag,
-        runId,
-        artifact,
-        profile,
-        commit,
-        attempts: attempt,
-        alreadyRegistered: false,
-        metrics,
-      };
+      return registered;
     }
     await options.beforePush?.(attempt);
     try {
       // Atomic: the branch and the tag land together or not at all, so a lost race leaves no stray tag.
       await git.push(remote, branch, ['--atomic', `refs/tags/${tag}`]);
       log(`registered ${tag} (commit ${commit.slice(0, 10)}, ${attempt} attempt(s))`);
-      return {
-        model,
-        version,
-        tag,
-        runId,
-        artifact,
-        profile,
-        commit,
-        attempts: attempt,
-        alreadyRegistered: false,
-        metrics,
-      };
+      return registered;
     } catch (error) {
       // Undo our commit and tag whatever happened, so the work tree is as we found it.
       await git.raw(['tag', '-d', tag]);

@@ -42493,38 +42493,28 @@ async function register(options) {
         await git.commit(`Register ${model} v${version} from run ${runId}\n\nartifact: ${artifactKey}\nsha256: ${sha256}\nmetrics: ${formatMetrics(metrics)}`, [fileInRepo]);
         const commit = (await git.revparse(['HEAD'])).trim();
         await git.raw(['tag', '-a', tag, '-m', `${model} v${version}: run ${runId}, sha256 ${sha256}`, commit]);
+        const registered = {
+            model,
+            version,
+            tag,
+            runId,
+            artifact,
+            profile,
+            commit,
+            attempts: attempt,
+            alreadyRegistered: false,
+            metrics,
+        };
         if (!push) {
             log(`registered ${tag} locally (not pushed)`);
-            return {
-                model,
-                version,
-                tag,
-                runId,
-                artifact,
-                profile,
-                commit,
-                attempts: attempt,
-                alreadyRegistered: false,
-                metrics,
-            };
+            return registered;
         }
         await options.beforePush?.(attempt);
         try {
             // Atomic: the branch and the tag land together or not at all, so a lost race leaves no stray tag.
             await git.push(remote, branch, ['--atomic', `refs/tags/${tag}`]);
             log(`registered ${tag} (commit ${commit.slice(0, 10)}, ${attempt} attempt(s))`);
-            return {
-                model,
-                version,
-                tag,
-                runId,
-                artifact,
-                profile,
-                commit,
-                attempts: attempt,
-                alreadyRegistered: false,
-                metrics,
-            };
+            return registered;
         }
         catch (error) {
             // Undo our commit and tag whatever happened, so the work tree is as we found it.
