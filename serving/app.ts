@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, {
   type FastifyError,
@@ -56,7 +56,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // One access line per request (below) instead of Fastify's two: half the logging cost on the
     // hot path, the same request id, method, URL, status and time.
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => randomUUID(),
+    genReqId: requestIds(),
     return503OnClosing: true,
     // Types are checked as sent: "5" is not a number and 5 is not a category.
     ajv: {
@@ -81,28 +81,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: an async hook costs a promise and a microtask per request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     // A no-op unless the level is debug (pino skips disabled levels before building anything).
     request.log.debug({ method: request.method, url: request.url }, 'incoming request');
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
-    const seconds = reply.elapsedTime / 1000;
-    metrics.observeRequest(
-      request.method,
-      request.routeOptions.url ?? 'unmatched',
-      reply.statusCode,
-      seconds,
-    );
+  app.addHook('onResponse', (request, reply, done) => {
+    const ms = reply.elapsedTime;
+    const status = reply.statusCode;
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', status, ms / 1000);
     request.log.info(
-      {
-        method: request.method,
-        url: request.url,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 100) / 100,
-      },
+      { method: request.method, url: request.url, status, ms: Math.round(ms * 100) / 100 },
       'request completed',
     );
+    done();
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -364,6 +358,17 @@ function invocationColumns(contract: ModelContract, body: Record<string, unknown
     return columnsFromSplit(contract, split.columns, split.data, 'dataframe_split');
   }
   return columnsFromRecords(contract, body[format] as unknown[], format);
+}
+
+/**
+ * Request ids for requests that come without `x-request-id`: a random per-process prefix and a
+ * counter. Unique across processes (48 random bits) and within one (the counter), and much cheaper
+ * than a random UUID per request.
+ */
+export function requestIds(): () => string {
+  const prefix = randomBytes(6).toString('base64url');
+  let next = 0;
+  return () => `${prefix}-${(next++).toString(36)}`;
 }
 
 function httpError(statusCode: number, message: string): FastifyError {
