@@ -41,10 +41,18 @@ export function createMetrics(): ServiceMetrics {
   );
   registry.registerMetric(requests.counter as unknown as Metric);
   registry.registerMetric(requests.histogram as unknown as Metric);
-  const rows = new Counter({
+  // Per-request and per-batch figures the service already keeps are read on scrape rather than
+  // pushed through prom-client on every request.
+  let predictedRows = 0;
+  let service: InferenceService | undefined;
+  new Counter({
     name: 'mlship_predicted_rows_total',
     help: 'Rows scored',
     registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(predictedRows);
+    },
   });
   const batchSize = new Histogram({
     name: 'mlship_batch_size',
@@ -58,10 +66,13 @@ export function createMetrics(): ServiceMetrics {
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
     registers: [registry],
   });
-  const queue = new Gauge({
+  new Gauge({
     name: 'mlship_queue_depth',
     help: 'Rows waiting for a model run',
     registers: [registry],
+    collect() {
+      this.set(service?.queueRows ?? 0);
+    },
   });
   const info = new Gauge({
     name: 'mlship_model_info',
@@ -91,7 +102,6 @@ export function createMetrics(): ServiceMetrics {
     help: 'Capture files that could not be written to the store',
     registers: [registry],
   });
-  let service: InferenceService | undefined;
   new Gauge({
     name: 'mlship_feature_psi',
     help: 'Population stability index of the sliding window of served values against the reference profile',
@@ -148,11 +158,8 @@ export function createMetrics(): ServiceMetrics {
         batchSize.observe(batchRows);
         inference.observe(seconds);
       },
-      onQueueDepth(depth) {
-        queue.set(depth);
-      },
       onPredicted(count, scores) {
-        rows.inc(count);
+        predictedRows += count;
         score.observeAll(scores);
       },
       onCapture(outcome, count) {

@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import { envManifestPath } from '../src/gitops/manifest.ts';
 import { DEFAULT_SERVICE_OPTIONS, InferenceService } from '../src/serve/service.ts';
 import { buildApp } from './app.ts';
+import { BufferedLogDestination } from './log-destination.ts';
 import { createMetrics } from './metrics.ts';
 
 /**
@@ -93,14 +94,12 @@ export interface RunningServer {
 }
 
 /**
- * The process's logger: JSON lines on stdout, written in the background in chunks of a few
- * kilobytes (at least every 200 ms) rather than one write per line, which at one access line per
- * request was a system call and a thread-pool round trip per request. `flushLogs` writes what is
- * buffered; the shutdown path awaits it, and pino flushes synchronously on any other exit.
+ * The process's logger: JSON lines on stdout, gathered and written in the background in chunks
+ * (see log-destination.ts) rather than one write per line. `flushLogs` writes what is pending;
+ * the shutdown path awaits it, and any other exit writes it synchronously.
  */
 export function createLogger(level: string, fd = 1): Logger {
-  const destination = pino.destination({ dest: fd, sync: false, minLength: 4096, periodicFlush: 200 });
-  return pino({ level }, destination);
+  return pino({ level }, new BufferedLogDestination(fd));
 }
 
 /** Resolves once every log line written so far has reached the destination. */

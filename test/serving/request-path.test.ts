@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -25,9 +26,9 @@ const logLines: Array<Record<string, unknown>> = [];
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
   const env = await writeFixtureEnv(dir);
-  service = serviceWith(env.manifestPath, env.remote, { workers: 1 });
-  await service.start();
   const metrics = createMetrics();
+  service = serviceWith(env.manifestPath, env.remote, { workers: 1, observer: metrics.observer });
+  await service.start();
   metrics.attach(service);
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -96,7 +97,13 @@ describe('request metrics', () => {
     const okCount = 'mlship_request_duration_seconds_count{method="POST",route="/predict",status="200"}';
     const okInf =
       'mlship_request_duration_seconds_bucket{method="POST",route="/predict",status="200",le="+Inf"}';
-    const before = { ok: await metric(ok), bad: await metric(bad), count: await metric(okCount) };
+    const rows = 'mlship_predicted_rows_total';
+    const before = {
+      ok: await metric(ok),
+      bad: await metric(bad),
+      count: await metric(okCount),
+      rows: await metric(rows),
+    };
     for (let i = 0; i < 7; i++) expect((await predict()).statusCode).toBe(200);
     expect((await predict({}, [{ origin: 'LAS' }])).statusCode).toBe(400);
     expect((await predict({}, [{ origin: 'LAS' }])).statusCode).toBe(400);
@@ -104,6 +111,8 @@ describe('request metrics', () => {
     expect(await metric(bad)).toBe(before.bad + 2);
     expect(await metric(okCount)).toBe(before.count + 7);
     expect(await metric(okInf)).toBe(await metric(okCount));
+    expect(await metric(rows)).toBe(before.rows + 7);
+    expect(await metric('mlship_queue_depth')).toBe(0);
     expect(await metric('mlship_requests_total{method="GET",route="/metrics",status="200"}')).toBeGreaterThan(
       0,
     );
@@ -126,5 +135,44 @@ describe('the process logger', () => {
     } finally {
       closeSync(fd);
     }
+  });
+
+  it('writes chunk after chunk in order when lines arrive faster than one write', async () => {
+    const path = join(dir, 'many.jsonl');
+    const fd = openSync(path, 'w');
+    try {
+      const log = createLogger('info', fd);
+      for (let i = 0; i < 5000; i++) log.info({ i, padding: 'x'.repeat(i % 50) }, 'line');
+      await flushLogs(log);
+      const lines = readFileSync(path, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines.map((l) => l.i)).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('loses no line when the process exits right after logging', () => {
+    const destination = resolve(import.meta.dirname, '../../serving/log-destination.ts');
+    const script = [
+      "import pino from 'pino';",
+      `import { BufferedLogDestination } from ${JSON.stringify(destination)};`,
+      "const log = pino({ level: 'info' }, new BufferedLogDestination(1));",
+      "for (let i = 0; i < 300; i++) log.info({ i }, 'line');",
+      'process.exit(3);',
+    ].join('\n');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(child.status, child.stderr).toBe(3);
+    const lines = child.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.i)).toEqual(Array.from({ length: 300 }, (_, i) => i));
   });
 });
