@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, type Metric, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client';
 import type { InferenceService, ServiceObserver } from '../src/serve/service.ts';
 
 /**
@@ -54,18 +54,18 @@ export function createMetrics(): ServiceMetrics {
       this.inc(predictedRows);
     },
   });
-  const batchSize = new Histogram({
-    name: 'mlship_batch_size',
-    help: 'Rows per model run (dynamic batching)',
-    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096],
-    registers: [registry],
-  });
-  const inference = new Histogram({
-    name: 'mlship_inference_duration_seconds',
-    help: 'onnxruntime time per model run',
-    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
-    registers: [registry],
-  });
+  const batchSize = new BulkHistogram(
+    'mlship_batch_size',
+    'Rows per model run (dynamic batching)',
+    [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096],
+  );
+  registry.registerMetric(batchSize as unknown as Metric);
+  const inference = new BulkHistogram(
+    'mlship_inference_duration_seconds',
+    'onnxruntime time per model run',
+    [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+  );
+  registry.registerMetric(inference as unknown as Metric);
   new Gauge({
     name: 'mlship_queue_depth',
     help: 'Rows waiting for a model run',
@@ -174,10 +174,9 @@ export function createMetrics(): ServiceMetrics {
 }
 
 /**
- * A label-less histogram fed a whole batch at once. prom-client's Histogram hashes labels and
- * searches buckets on every observe; at one observation per predicted row that cost showed up
- * in 100-row requests, so scores are counted here in a typed array and exposed on scrape in the
- * same exposition format.
+ * A label-less histogram counted in a typed array and exposed on scrape in the same exposition
+ * format. prom-client's Histogram builds and hashes a label object on every observe; at one
+ * observation per predicted row (scores) or per model run that showed in the profiles.
  */
 class BulkHistogram {
   readonly type = 'histogram';
@@ -191,6 +190,19 @@ class BulkHistogram {
     private readonly upperBounds: number[],
   ) {
     this.counts = new Float64Array(upperBounds.length);
+  }
+
+  observe(value: number): void {
+    if (Number.isNaN(value)) return;
+    this.sum += value;
+    this.count++;
+    const bounds = this.upperBounds;
+    for (let b = 0; b < bounds.length; b++) {
+      if (value <= bounds[b]) {
+        this.counts[b]++;
+        return;
+      }
+    }
   }
 
   observeAll(values: ArrayLike<number>): void {

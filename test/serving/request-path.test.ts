@@ -103,6 +103,9 @@ describe('request metrics', () => {
       bad: await metric(bad),
       count: await metric(okCount),
       rows: await metric(rows),
+      batchRows: await metric('mlship_batch_size_sum'),
+      batches: await metric('mlship_batch_size_count'),
+      runs: await metric('mlship_inference_duration_seconds_count'),
     };
     for (let i = 0; i < 7; i++) expect((await predict()).statusCode).toBe(200);
     expect((await predict({}, [{ origin: 'LAS' }])).statusCode).toBe(400);
@@ -112,6 +115,10 @@ describe('request metrics', () => {
     expect(await metric(okCount)).toBe(before.count + 7);
     expect(await metric(okInf)).toBe(await metric(okCount));
     expect(await metric(rows)).toBe(before.rows + 7);
+    // One request at a time: each is its own model run.
+    expect(await metric('mlship_batch_size_sum')).toBe(before.batchRows + 7);
+    expect(await metric('mlship_batch_size_count')).toBe(before.batches + 7);
+    expect(await metric('mlship_inference_duration_seconds_count')).toBe(before.runs + 7);
     expect(await metric('mlship_queue_depth')).toBe(0);
     expect(await metric('mlship_requests_total{method="GET",route="/metrics",status="200"}')).toBeGreaterThan(
       0,
