@@ -10,7 +10,7 @@
  * Model: --model <model.onnx> (profile.json beside it), else the newest .mlship/runs/<id>/model.onnx,
  * else the small test model. Rows: data/flights/2001-05.parquet when present, else synthetic.
  * Options: --duration <s> (10), --connections <n> (32), --workers <list> (1,0,2), --fastapi-workers <n> (2),
- * --skip-fastapi. Needs wrk (apt-get install -y wrk) and, for the FastAPI reference,
+ * --skip-fastapi, --baseline <git ref> (also measure that revision of the service, side by side). Needs wrk (apt-get install -y wrk) and, for the FastAPI reference,
  * python3-fastapi python3-uvicorn python3-sklearn.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -188,6 +188,17 @@ async function wrk(url: string, bodies: string[], dir: string, pgid: number): Pr
   return { rps, p50, p99, non2xx, cpuMs };
 }
 
+/** Compiles the service in `source` as the Dockerfile does into `<work>/<name>` (dist/, package.json, node_modules). */
+async function buildService(work: string, name: string, source: string): Promise<string> {
+  const appDir = join(work, name);
+  await run('npx', ['tsc', '-p', 'serving/tsconfig.build.json', '--outDir', join(appDir, 'dist')], {
+    cwd: source,
+  });
+  await copyFile(join(source, 'package.json'), join(appDir, 'package.json'));
+  await symlink(join(root, 'node_modules'), join(appDir, 'node_modules'));
+  return appDir;
+}
+
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'mlship-bench-serve-'));
   try {
@@ -278,38 +289,52 @@ async function main(): Promise<void> {
       }
     }
 
-    // 2. mlship's service, compiled and started as the image does.
-    const appDir = join(work, 'app');
-    await run('npx', ['tsc', '-p', 'serving/tsconfig.build.json', '--outDir', join(appDir, 'dist')], {
-      cwd: root,
-    });
-    await copyFile(join(root, 'package.json'), join(appDir, 'package.json'));
-    await symlink(join(root, 'node_modules'), join(appDir, 'node_modules'));
-    for (const workers of workerSettings) {
-      const port = 18902 + workers;
-      const server = await startServer(
-        process.execPath,
-        ['dist/serving/main.js'],
+    // 2. mlship's service, compiled and started as the image does; with --baseline <git ref>, also
+    // that revision of it, side by side in the same run (figures on a shared machine drift between
+    // runs more than most single changes move them).
+    const builds = [{ label: 'mlship', appDir: await buildService(work, 'app', root) }];
+    const baseline = flag('baseline', '');
+    if (baseline) {
+      if (!/^[\w./~^@{}-]+$/.test(baseline)) throw new Error(`--baseline ${baseline} is not a git revision`);
+      const source = join(work, 'baseline-src');
+      await mkdir(source);
+      await run(
+        'sh',
+        ['-c', `git archive '${baseline}' serving src tsconfig.json package.json | tar -x -C '${source}'`],
         {
-          MLSHIP_MANIFEST: manifestPath,
-          MLSHIP_REMOTE: remote,
-          MLSHIP_HOST: '127.0.0.1',
-          MLSHIP_PORT: String(port),
-          MLSHIP_WORKERS: String(workers),
-          MLSHIP_LOG_LEVEL: flag('log-level', 'info'),
-          MLSHIP_POD: `bench-${workers}`,
+          cwd: root,
         },
-        `http://127.0.0.1:${port}/v2/health/ready`,
-        appDir,
       );
-      try {
-        await measure(
-          `mlship, ${workers === 0 ? 'model on the HTTP thread' : `${workers} inference worker thread${workers > 1 ? 's' : ''}`}`,
-          `http://127.0.0.1:${port}/predict`,
-          server,
+      await symlink(join(root, 'node_modules'), join(source, 'node_modules'));
+      builds.push({ label: `mlship @${baseline}`, appDir: await buildService(work, 'baseline-app', source) });
+    }
+    for (const workers of workerSettings) {
+      for (const [index, build] of builds.entries()) {
+        const port = 18902 + workers * 4 + index;
+        const server = await startServer(
+          process.execPath,
+          ['dist/serving/main.js'],
+          {
+            MLSHIP_MANIFEST: manifestPath,
+            MLSHIP_REMOTE: remote,
+            MLSHIP_HOST: '127.0.0.1',
+            MLSHIP_PORT: String(port),
+            MLSHIP_WORKERS: String(workers),
+            MLSHIP_LOG_LEVEL: flag('log-level', 'info'),
+            MLSHIP_POD: `bench-${workers}-${index}`,
+          },
+          `http://127.0.0.1:${port}/v2/health/ready`,
+          build.appDir,
         );
-      } finally {
-        await server.stop();
+        try {
+          await measure(
+            `${build.label}, ${workers === 0 ? 'model on the HTTP thread' : `${workers} inference worker thread${workers > 1 ? 's' : ''}`}`,
+            `http://127.0.0.1:${port}/predict`,
+            server,
+          );
+        } finally {
+          await server.stop();
+        }
       }
     }
 
