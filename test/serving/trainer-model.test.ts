@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addPredictionHead,
-  addRawFeatureInputs,
   addTreeEnsemble,
   assembleModel,
+  declareRawInputs,
   GraphBuilder,
   type RawFeature,
 } from '../../src/model/onnx/index.ts';
@@ -24,7 +24,7 @@ const features: RawFeature[] = [
 
 function buildTreeModel(): Uint8Array {
   const graph = new GraphBuilder();
-  const inputs = addRawFeatureInputs(graph, features);
+  const inputs = declareRawInputs(graph, features);
   const margins = addTreeEnsemble(graph, {
     inputs,
     features,

@@ -25,14 +25,14 @@ export interface EncodedInputs {
  * on codes sees identical values in the graph.
  */
 export function addRawFeatureInputs(graph: GraphBuilder, features: readonly RawFeature[]): EncodedInputs {
-  if (features.length === 0) throw new Error('a model needs at least one feature');
+  const inputs = declareRawInputs(graph, features);
   const columns: Record<string, string> = {};
   for (const feature of features) {
     if (feature.kind === 'numeric') {
-      columns[feature.name] = graph.addInput(feature.name, 'float', [BATCH, 1]);
+      columns[feature.name] = inputs[feature.name];
       continue;
     }
-    const input = graph.addInput(feature.name, 'string', [BATCH, 1]);
+    const input = inputs[feature.name];
     const dictionary = feature.dictionary;
     if (new Set(dictionary).size !== dictionary.length) {
       throw new Error(`categorical feature ${feature.name}: its dictionary repeats a value`);
@@ -60,4 +60,24 @@ export function addRawFeatureInputs(graph: GraphBuilder, features: readonly RawF
     [attr.int('axis', 1)],
   );
   return { matrix, columns, width: features.length };
+}
+
+/**
+ * Declares one graph input per raw feature (named as the feature, shape [N, 1]: string for
+ * categoricals, float for numerics) without encoding them, for trainers that encode in their own
+ * way (the tree ensemble's block columns). Returns the input names by feature name.
+ */
+export function declareRawInputs(
+  graph: GraphBuilder,
+  features: readonly RawFeature[],
+): Record<string, string> {
+  if (features.length === 0) throw new Error('a model needs at least one feature');
+  const inputs: Record<string, string> = {};
+  for (const feature of features) {
+    inputs[feature.name] = graph.addInput(feature.name, feature.kind === 'numeric' ? 'float' : 'string', [
+      BATCH,
+      1,
+    ]);
+  }
+  return inputs;
 }

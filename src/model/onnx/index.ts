@@ -15,11 +15,12 @@
  *   their code in the training dictionary (unseen and missing, i.e. the empty string, become NaN).
  *   `columns[name]` is the same value as a float [N, 1] tensor, for per-feature work such as
  *   standardisation (Sub/Div against constants) or one-hot (Equal against a code range, Cast).
- * - `addTreeEnsemble(graph, { inputs, features, trees, numTargets, baseValues })` (inputs: what
- *   addRawFeatureInputs returned, features: the same list) returns float [N, numTargets] raw
- *   scores from trees whose `feature` indices follow `features` (numeric `<=` splits and
- *   categorical set splits, each with a learned direction for missing values). It adds its own
- *   block columns for categoricals (see tree-ensemble.ts) so onnxruntime tests sets as bitmasks.
+ * - `declareRawInputs(graph, features)` declares the same inputs without encoding them, for
+ *   `addTreeEnsemble(graph, { inputs, features, trees, numTargets, baseValues })`, which returns
+ *   float [N, numTargets] raw scores from trees whose `feature` indices follow `features` (numeric
+ *   `<=` splits and categorical set splits, each with a learned direction for missing values). It
+ *   encodes categoricals into its own block columns (see tree-ensemble.ts) so onnxruntime tests
+ *   sets as 64-bit masks.
  * - `addPredictionHead(graph, margins, task, numClasses)` turns raw scores into the outputs every
  *   model shares: binary margins [N, 1] -> `probabilities` [N, 2] and `label` int64 [N];
  *   multiclass margins [N, K] -> softmax `probabilities` and `label`; regression [N, 1] -> `value`
@@ -29,7 +30,12 @@
  *   `tensor()`, and `assembleModel()` which pins IR 8, ai.onnx opset 17 and ai.onnx.ml opset 3
  *   (what Debian's python3-onnx 1.12 checker accepts, and onnxruntime-node 1.30 runs).
  */
-export { addRawFeatureInputs, type EncodedInputs, type RawFeature } from './encode-inputs.ts';
+export {
+  addRawFeatureInputs,
+  declareRawInputs,
+  type EncodedInputs,
+  type RawFeature,
+} from './encode-inputs.ts';
 export {
   type AssembleOptions,
   assembleModel,

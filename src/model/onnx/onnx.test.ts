@@ -7,6 +7,7 @@ import {
   addTreeEnsemble,
   assembleModel,
   attr,
+  declareRawInputs,
   GraphBuilder,
   predictionOutputs,
   type Tree,
@@ -111,7 +112,7 @@ describe('addTreeEnsemble', () => {
 
   it('sums trees with categorical set splits and learned missing directions', async () => {
     const graph = new GraphBuilder();
-    const inputs = addRawFeatureInputs(graph, features);
+    const inputs = declareRawInputs(graph, features);
     const scores = addTreeEnsemble(graph, { inputs, features, trees, numTargets: 1, baseValues: [0] });
     graph.addOutput(scores, 'float', ['N', 1]);
     const model = assembleModel(graph);
@@ -122,7 +123,7 @@ describe('addTreeEnsemble', () => {
 
   it('adds the base value and routes trees to their targets', async () => {
     const graph = new GraphBuilder();
-    const inputs = addRawFeatureInputs(graph, features);
+    const inputs = declareRawInputs(graph, features);
     const scores = addTreeEnsemble(graph, {
       inputs,
       features,
@@ -142,7 +143,7 @@ describe('addTreeEnsemble', () => {
 describe('addPredictionHead', () => {
   function modelFor(task: 'binary' | 'multiclass' | 'regression', k: number) {
     const graph = new GraphBuilder();
-    const inputs = addRawFeatureInputs(graph, features);
+    const inputs = declareRawInputs(graph, features);
     // A one-split tree per target: missing x -> -1 on target t, else x + t.
     const trees: Tree[] = Array.from({ length: k }, (_, t) => ({
       target: t,
@@ -201,16 +202,18 @@ describe('addPredictionHead', () => {
 });
 
 describe('categorical splits over many categories', () => {
-  // 70 categories: three block columns inside the graph. Every kind of set: small, large (written
-  // as its complement), spanning blocks, with missing values going either way.
-  const dictionary = Array.from({ length: 70 }, (_, i) => `k${i}`);
+  // 140 categories: three block columns of 63 inside the graph. Every kind of set: small, large
+  // (written as its complement), spanning blocks, a whole block, with missing values going either way.
+  const categories = 140;
+  const dictionary = Array.from({ length: categories }, (_, i) => `k${i}`);
   const sets = [
     [0],
-    [30, 31, 32],
-    [5, 40, 69],
-    Array.from({ length: 60 }, (_, i) => i + 5),
-    Array.from({ length: 69 }, (_, i) => i + 1),
-    Array.from({ length: 70 }, (_, i) => i),
+    [62, 63, 64],
+    [5, 70, 139],
+    Array.from({ length: 63 }, (_, i) => i + 63),
+    Array.from({ length: 120 }, (_, i) => i + 5),
+    Array.from({ length: 139 }, (_, i) => i + 1),
+    Array.from({ length: categories }, (_, i) => i),
     [],
   ];
 
@@ -228,7 +231,7 @@ describe('categorical splits over many categories', () => {
               kind: 'categorical',
               feature: 0,
               leftCodes: set,
-              numCategories: 70,
+              numCategories: categories,
               missingLeft,
               left: 1,
               right: 2,
@@ -240,7 +243,7 @@ describe('categorical splits over many categories', () => {
       }
     }
     const graph = new GraphBuilder();
-    const inputs = addRawFeatureInputs(graph, feature);
+    const inputs = declareRawInputs(graph, feature);
     const scores = addTreeEnsemble(graph, {
       inputs,
       features: feature,
@@ -257,7 +260,7 @@ describe('categorical splits over many categories', () => {
     const data = out[scores].data as Float32Array;
     values.forEach((_, row) => {
       cases.forEach(({ left, missingLeft }, t) => {
-        const goesLeft = row < 70 ? left.has(row) : missingLeft;
+        const goesLeft = row < categories ? left.has(row) : missingLeft;
         expect(data[row * trees.length + t], `row ${values[row]}, tree ${t}`).toBe(goesLeft ? 1 : -1);
       });
     });
@@ -268,7 +271,7 @@ describe('assembleModel', () => {
   it('writes what protobufjs would, read back field for field', async () => {
     const { onnx } = (await import('onnx-proto')).default;
     const graph = new GraphBuilder();
-    const inputs = addRawFeatureInputs(graph, features);
+    const inputs = declareRawInputs(graph, features);
     const scores = addTreeEnsemble(graph, {
       inputs,
       features,

@@ -1,5 +1,5 @@
-import type { EncodedInputs, RawFeature } from './encode-inputs.ts';
-import { attr, type GraphBuilder, ML_DOMAIN } from './graph.ts';
+import type { RawFeature } from './encode-inputs.ts';
+import { attr, ElementType, type GraphBuilder, ML_DOMAIN, tensor } from './graph.ts';
 
 /**
  * One node of a decision tree; `feature` indexes TreeEnsembleOptions.features. Children are
@@ -36,9 +36,9 @@ export interface Tree {
 }
 
 export interface TreeEnsembleOptions {
-  /** The encoded raw inputs (addRawFeatureInputs). */
-  inputs: EncodedInputs;
-  /** The features in the order the trees' `feature` indices use (as given to addRawFeatureInputs). */
+  /** The graph inputs by feature name (declareRawInputs): float [N, 1] numerics, string [N, 1] categoricals. */
+  inputs: Readonly<Record<string, string>>;
+  /** The features in the order the trees' `feature` indices use. */
   features: readonly RawFeature[];
   trees: readonly Tree[];
   /** Number of output columns (1 for binary and regression, K for multiclass). */
@@ -49,10 +49,11 @@ export interface TreeEnsembleOptions {
 
 /**
  * Categories per block column. onnxruntime fuses a chain of BRANCH_EQ nodes on one feature that
- * share their true branch into a single bitmask test, but only when every compared value fits the
- * 32-bit mask; values 1..31 are used (one block of 31 categories per column).
+ * share their true branch into a single bitmask test held in the node's threshold, so the mask is
+ * as wide as the threshold type: 64 bits with double thresholds (32 with float). Values 1..63 are
+ * used, one block of 63 categories per column.
  */
-const BLOCK = 31;
+const BLOCK = 63;
 
 /**
  * Adds an ai.onnx.ml TreeEnsembleRegressor (opset 3) summing the trees into float [N, numTargets]
@@ -61,53 +62,53 @@ const BLOCK = 31;
  * Why the regressor and not TreeEnsembleClassifier: its binary conventions (one score per leaf, the
  * label derived inside ORT) are easy to get subtly wrong; raw scores plus addPredictionHead is
  * explicit. Why opset 3 and not TreeEnsemble (opset 5, with BRANCH_MEMBER): Debian's onnx 1.12
- * checker does not know opset 5.
+ * checker does not know opset 5, and onnxruntime 1.30 tests a BRANCH_MEMBER set larger than 30
+ * codes by a lookup that measured twice as slow per row as the bitmask chains below (its session
+ * is smaller, though: see serving/README.md).
  *
  * A categorical split is therefore written the way ONNX converters for LightGBM write it: a chain
  * of BRANCH_EQ nodes, one per category of a set, whose true branches all lead to the same child.
  * Unfused, such a chain costs one node visit per category (slow with hundreds of airports), so
- * each categorical feature is also given block columns inside the graph: block b holds 1..31 for
- * the categories 31b..31b+30 and NaN otherwise. A chain per block then fuses into one bitmask test,
- * and a split costs at most one visit per block. The chain lists the smaller of the set and its
- * complement; NaN equals nothing and leaves a chain through its last false branch, so when that
- * is not where missing values belong, a NaN test (`code <= +inf`, false for NaN) comes first.
+ * each categorical feature gets block columns inside the graph: block b holds 1..63 for the
+ * categories 63b..63b+62 and NaN otherwise, and a `known` column, 0 for a category of the training
+ * dictionary and NaN for missing or unseen values. A chain per block then fuses into one bitmask
+ * test, and a split costs at most one visit per block (four for 229 airports). Thresholds are
+ * doubles (`*_as_tensor`, the feature matrix cast to double) for the 64-bit masks; float32
+ * features and thresholds compare the same in double. The chain lists the smaller of the set and
+ * its complement; NaN equals nothing and leaves a chain through its last false branch, so when that
+ * is not where missing values belong, a NaN test (`known <= +inf`, false for NaN) comes first.
  */
 export function addTreeEnsemble(graph: GraphBuilder, options: TreeEnsembleOptions): string {
   const { trees, numTargets, features } = options;
   if (options.baseValues.length !== numTargets) throw new Error('baseValues must have numTargets values');
 
-  // The trees' own matrix: numerics, and per categorical its code column plus block columns.
-  const columns: string[] = [];
+  // The trees' own matrix: numerics as given; per categorical, its known column and block columns.
+  const parts: string[] = [];
+  let width = 0;
   const columnOf: number[] = [];
   const blocksOf: number[][] = [];
   features.forEach((feature) => {
-    columnOf.push(columns.length);
-    columns.push(options.inputs.columns[feature.name]);
-    const blocks: number[] = [];
-    if (feature.kind === 'categorical') {
-      for (let start = 0; start < feature.dictionary.length; start += BLOCK) {
-        const keys = feature.dictionary.slice(start, start + BLOCK);
-        const [block] = graph.addNode(
-          'LabelEncoder',
-          [feature.name],
-          [`${feature.name}_block`],
-          [
-            attr.strings('keys_strings', keys),
-            attr.floats(
-              'values_floats',
-              keys.map((_, i) => i + 1),
-            ),
-            attr.float('default_float', Number.NaN),
-          ],
-          { domain: ML_DOMAIN, name: `block_${feature.name}` },
-        );
-        blocks.push(columns.length);
-        columns.push(block);
-      }
+    const input = options.inputs[feature.name];
+    if (!input) throw new Error(`no graph input for feature ${feature.name}`);
+    columnOf.push(width);
+    if (feature.kind === 'numeric') {
+      parts.push(input);
+      width += 1;
+      blocksOf.push([]);
+      return;
     }
-    blocksOf.push(blocks);
+    const { columns, blocks } = addCategoryBlocks(graph, feature.name, input, feature.dictionary);
+    parts.push(columns);
+    blocksOf.push(blocks.map((b) => width + b));
+    width += 1 + blocks.length;
   });
-  const [matrix] = graph.addNode('Concat', columns, ['tree_features'], [attr.int('axis', 1)]);
+  const [floats] = graph.addNode('Concat', parts, ['tree_features'], [attr.int('axis', 1)]);
+  const [matrix] = graph.addNode(
+    'Cast',
+    [floats],
+    ['tree_features_double'],
+    [attr.int('to', ElementType.double)],
+  );
 
   const nodeIds: number[] = [];
   const treeIds: number[] = [];
@@ -196,7 +197,7 @@ export function addTreeEnsemble(graph: GraphBuilder, options: TreeEnsembleOption
     ['tree_scores'],
     [
       attr.string('aggregate_function', 'SUM'),
-      attr.floats('base_values', options.baseValues),
+      attr.tensor('base_values_as_tensor', tensor('', 'double', [numTargets], options.baseValues)),
       attr.int('n_targets', numTargets),
       attr.ints('nodes_falsenodeids', falseIds),
       attr.ints('nodes_featureids', featureIds),
@@ -205,12 +206,12 @@ export function addTreeEnsemble(graph: GraphBuilder, options: TreeEnsembleOption
       attr.ints('nodes_nodeids', nodeIds),
       attr.ints('nodes_treeids', treeIds),
       attr.ints('nodes_truenodeids', trueIds),
-      attr.floats('nodes_values', values),
+      attr.tensor('nodes_values_as_tensor', tensor('', 'double', [values.length], values)),
       attr.string('post_transform', 'NONE'),
       attr.ints('target_ids', targetIds),
       attr.ints('target_nodeids', targetNodeIds),
       attr.ints('target_treeids', targetTreeIds),
-      attr.floats('target_weights', targetWeights),
+      attr.tensor('target_weights_as_tensor', tensor('', 'double', [targetWeights.length], targetWeights)),
     ],
     { domain: ML_DOMAIN, name: 'trees' },
   );
@@ -235,4 +236,50 @@ function planCategorical(node: Extract<TreeNode, { kind: 'categorical' }>): {
   // The chain's last false branch goes right when it lists the left set, left otherwise.
   const nanTest = node.missingLeft === listsLeft;
   return { codes, listsLeft, nanTest };
+}
+
+/**
+ * A categorical input's tree columns, float [N, 1 + blocks]: column 0 is `known` (0, or NaN for a
+ * value outside the dictionary), column 1 + b is block b (1..63, or NaN). One LabelEncoder finds
+ * the category's row of a constant table and one Gather reads it: two kernels per feature, where a
+ * LabelEncoder per block column would cost a string lookup and a kernel launch each.
+ * Returns the tensor and each block's column offset within it.
+ */
+function addCategoryBlocks(
+  graph: GraphBuilder,
+  name: string,
+  input: string,
+  dictionary: readonly string[],
+): { columns: string; blocks: number[] } {
+  if (new Set(dictionary).size !== dictionary.length) {
+    throw new Error(`categorical feature ${name}: its dictionary repeats a value`);
+  }
+  const categories = dictionary.length;
+  const numBlocks = Math.ceil(categories / BLOCK);
+  const width = 1 + numBlocks;
+  const [row] = graph.addNode(
+    'LabelEncoder',
+    [input],
+    [`${name}_row`],
+    [
+      attr.strings('keys_strings', dictionary),
+      attr.ints(
+        'values_int64s',
+        dictionary.map((_, code) => code),
+      ),
+      // The table's last row: missing (the empty string) and unseen categories.
+      attr.int('default_int64', categories),
+    ],
+    { domain: ML_DOMAIN, name: `tree_rows_${name}` },
+  );
+  const table = new Float32Array((categories + 1) * width).fill(Number.NaN);
+  for (let code = 0; code < categories; code++) {
+    table[code * width] = 0;
+    table[code * width + 1 + Math.floor(code / BLOCK)] = (code % BLOCK) + 1;
+  }
+  const tableName = graph.addConstant(`${name}_tree_table`, 'float', [categories + 1, width], table);
+  const [gathered] = graph.addNode('Gather', [tableName, row], [`${name}_tree_rows`], [attr.int('axis', 0)]);
+  const axes = graph.addConstant('squeeze_axes', 'int64', [1], [1]);
+  const [columns] = graph.addNode('Squeeze', [gathered, axes], [`${name}_tree_columns`]);
+  return { columns, blocks: Array.from({ length: numBlocks }, (_, b) => 1 + b) };
 }

@@ -2,9 +2,9 @@ import type { FeatureSpec } from '../../config/spec.ts';
 import type { ColumnarDataset } from '../../dataset/columnar.ts';
 import {
   addPredictionHead,
-  addRawFeatureInputs,
   addTreeEnsemble,
   assembleModel,
+  declareRawInputs,
   GraphBuilder,
 } from '../../model/onnx/index.ts';
 import type { ModelSignature } from '../../model/signature.ts';
@@ -111,7 +111,7 @@ export class GbdtModel implements TrainedModel {
         ? { name: feature.name, kind: 'numeric' as const }
         : { name: feature.name, kind: 'categorical' as const, dictionary: feature.dictionary },
     );
-    const inputs = addRawFeatureInputs(graph, features);
+    const inputs = declareRawInputs(graph, features);
     const margins = addTreeEnsemble(graph, {
       inputs,
       features,
