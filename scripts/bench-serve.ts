@@ -10,7 +10,8 @@
  * Model: --model <model.onnx> (profile.json beside it), else the newest .mlship/runs/<id>/model.onnx,
  * else the small test model. Rows: data/flights/2001-05.parquet when present, else synthetic.
  * Options: --duration <s> (10), --connections <n> (32), --workers <list> (1,0,2), --fastapi-workers <n> (2),
- * --skip-fastapi, --baseline <git ref> (also measure that revision of the service, side by side). Needs wrk (apt-get install -y wrk) and, for the FastAPI reference,
+ * --skip-fastapi, --baseline <git ref> (also measure that revision of the service, side by side),
+ * --rounds <n> (measure the service builds n times in turn). Needs wrk (apt-get install -y wrk) and, for the FastAPI reference,
  * python3-fastapi python3-uvicorn python3-sklearn.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -308,32 +309,37 @@ async function main(): Promise<void> {
       await symlink(join(root, 'node_modules'), join(source, 'node_modules'));
       builds.push({ label: `mlship @${baseline}`, appDir: await buildService(work, 'baseline-app', source) });
     }
-    for (const workers of workerSettings) {
-      for (const [index, build] of builds.entries()) {
-        const port = 18902 + workers * 4 + index;
-        const server = await startServer(
-          process.execPath,
-          ['dist/serving/main.js'],
-          {
-            MLSHIP_MANIFEST: manifestPath,
-            MLSHIP_REMOTE: remote,
-            MLSHIP_HOST: '127.0.0.1',
-            MLSHIP_PORT: String(port),
-            MLSHIP_WORKERS: String(workers),
-            MLSHIP_LOG_LEVEL: flag('log-level', 'info'),
-            MLSHIP_POD: `bench-${workers}-${index}`,
-          },
-          `http://127.0.0.1:${port}/v2/health/ready`,
-          build.appDir,
-        );
-        try {
-          await measure(
-            `${build.label}, ${workers === 0 ? 'model on the HTTP thread' : `${workers} inference worker thread${workers > 1 ? 's' : ''}`}`,
-            `http://127.0.0.1:${port}/predict`,
-            server,
+    // --rounds <n>: the service builds measured n times in turn, so a slow spell on the machine
+    // falls on all of them rather than on one.
+    const rounds = Number(flag('rounds', '1'));
+    for (let round = 1; round <= rounds; round++) {
+      for (const workers of workerSettings) {
+        for (const [index, build] of builds.entries()) {
+          const port = 18902 + workers * 4 + index;
+          const server = await startServer(
+            process.execPath,
+            ['dist/serving/main.js'],
+            {
+              MLSHIP_MANIFEST: manifestPath,
+              MLSHIP_REMOTE: remote,
+              MLSHIP_HOST: '127.0.0.1',
+              MLSHIP_PORT: String(port),
+              MLSHIP_WORKERS: String(workers),
+              MLSHIP_LOG_LEVEL: flag('log-level', 'info'),
+              MLSHIP_POD: `bench-${workers}-${index}`,
+            },
+            `http://127.0.0.1:${port}/v2/health/ready`,
+            build.appDir,
           );
-        } finally {
-          await server.stop();
+          try {
+            await measure(
+              `${build.label}, ${workers === 0 ? 'model on the HTTP thread' : `${workers} inference worker thread${workers > 1 ? 's' : ''}`}${rounds > 1 ? ` (round ${round})` : ''}`,
+              `http://127.0.0.1:${port}/predict`,
+              server,
+            );
+          } finally {
+            await server.stop();
+          }
         }
       }
     }
