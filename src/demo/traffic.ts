@@ -4,6 +4,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import type { FeatureSpec } from '../config/spec.ts';
 import type { ColumnarDataset } from '../dataset/columnar.ts';
+import { servingAllocatorEnv } from '../serve/allocator.ts';
 
 /**
  * The demo's production: the real inference service started as its container would start it
@@ -28,6 +29,7 @@ export async function startService(options: {
   const child = spawn(process.execPath, ['--import', tsx, join(options.repoRoot, 'serving', 'main.ts')], {
     env: {
       ...process.env,
+      ...servingAllocatorEnv(),
       MLSHIP_MANIFEST: options.manifestPath,
       MLSHIP_REMOTE: options.remote,
       MLSHIP_HOST: '127.0.0.1',
