@@ -11,8 +11,9 @@
  * else the small test model. Rows: data/flights/2001-05.parquet when present, else synthetic.
  * Options: --duration <s> (10), --connections <n> (32), --workers <list> (1,0,2), --fastapi-workers <n> (2),
  * --skip-fastapi, --baseline <git ref> (also measure that revision of the service, side by side),
- * --rounds <n> (measure the service builds n times in turn). Needs wrk (apt-get install -y wrk) and, for the FastAPI reference,
- * python3-fastapi python3-uvicorn python3-sklearn.
+ * --rounds <n> (measure the constant route and the service builds n times in turn).
+ * Needs wrk (apt-get install -y wrk) and, for the FastAPI reference, python3-fastapi python3-uvicorn
+ * python3-sklearn.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -276,7 +277,8 @@ async function main(): Promise<void> {
         `app.get('/health', async () => ({ ok: true }));\napp.post('/predict', async () => ({ predictions: [{ label: 0, score: 0.5 }] }));\n` +
         `await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });\n`,
     );
-    {
+    const rounds = Number(flag('rounds', '1'));
+    const measureConstant = async (round: number) => {
       const server = await startServer(
         process.execPath,
         [constantScript],
@@ -284,11 +286,12 @@ async function main(): Promise<void> {
         'http://127.0.0.1:18901/health',
       );
       try {
-        await measure('constant Fastify route', 'http://127.0.0.1:18901/predict', server);
+        const suffix = rounds > 1 ? ` (round ${round})` : '';
+        await measure(`constant Fastify route${suffix}`, 'http://127.0.0.1:18901/predict', server);
       } finally {
         await server.stop();
       }
-    }
+    };
 
     // 2. mlship's service, compiled and started as the image does; with --baseline <git ref>, also
     // that revision of it, side by side in the same run (figures on a shared machine drift between
@@ -309,10 +312,10 @@ async function main(): Promise<void> {
       await symlink(join(root, 'node_modules'), join(source, 'node_modules'));
       builds.push({ label: `mlship @${baseline}`, appDir: await buildService(work, 'baseline-app', source) });
     }
-    // --rounds <n>: the service builds measured n times in turn, so a slow spell on the machine
-    // falls on all of them rather than on one.
-    const rounds = Number(flag('rounds', '1'));
+    // --rounds <n>: the constant route and the service builds measured n times in turn, so a slow
+    // spell on the machine falls on all of them rather than on one.
     for (let round = 1; round <= rounds; round++) {
+      await measureConstant(round);
       for (const workers of workerSettings) {
         for (const [index, build] of builds.entries()) {
           const port = 18902 + workers * 4 + index;
@@ -388,9 +391,12 @@ async function main(): Promise<void> {
         `| ${r.name} | ${Math.round(r.one.rps)} | ${r.one.p50} | ${r.one.p99} | ${r.one.cpuMs.toFixed(3)} | ${Math.round(r.hundred.rps)} | ${Math.round(r.hundred.rps * 100)} | ${r.hundred.p50} | ${r.hundred.p99} | ${r.hundred.cpuMs.toFixed(3)} | ${r.one.non2xx + r.hundred.non2xx} |`,
       );
     }
-    const constant = results.find((r) => r.name.startsWith('constant'));
+    const roundOf = (name: string) => name.match(/\(round (\d+)\)$/)?.[1];
+    const constantOf = (name: string) =>
+      results.find((r) => r.name.startsWith('constant') && roundOf(r.name) === roundOf(name));
     const fastapi = results.find((r) => r.name.startsWith('FastAPI'));
     for (const r of results.filter((x) => x.name.startsWith('mlship'))) {
+      const constant = constantOf(r.name);
       const parts = [
         constant
           ? `1-row = ${((100 * r.one.rps) / constant.one.rps).toFixed(0)}% of the constant route (goal >= 70%)`
