@@ -1,14 +1,18 @@
-import { write, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 
 /**
  * Where the service's pino writes its JSON lines (stdout): lines are gathered in memory and
- * written in the background in chunks of `chunkChars`, or `maxDelayMs` after the first line
- * waiting, whichever comes first. At one access line per request, a write per line was a system
- * call and a thread-pool round trip per request; pino's own buffered destination (sonic-boom with
- * `minLength`) measures the UTF-8 length of its whole pending buffer again on every line, which
- * cost about as much as formatting the line. Memory is bounded (`maxBufferedChars`): when stdout
- * is not drained, lines beyond it are dropped and a line says how many. Everything pending is
- * written synchronously when the process exits; `flush(cb)` (pino's `logger.flush`) waits for it.
+ * written in chunks of `chunkChars`, or `maxDelayMs` after the first line waiting, whichever comes
+ * first. At one access line per request, a write per line was a system call and a thread-pool round
+ * trip per request; pino's own buffered destination (sonic-boom with `minLength`) measures the
+ * UTF-8 length of its whole pending buffer again on every line, which cost about as much as
+ * formatting the line.
+ *
+ * Chunks are written synchronously, one system call per chunk (as Node writes process.stdout to a
+ * pipe on Linux), so nothing is ever in flight: a process that exits, however it exits, writes
+ * what is pending from its 'exit' handler, in order, and no line is lost. A full non-blocking pipe
+ * (EAGAIN) keeps the rest for a later try. Memory is bounded (`maxBufferedChars`): when stdout is
+ * not drained, lines beyond it are dropped and a line says how many.
  */
 export interface LogDestinationOptions {
   chunkChars: number;
@@ -26,9 +30,9 @@ export class BufferedLogDestination {
   private parts: string[] = [];
   private buffered = 0;
   private dropped = 0;
-  private writing = false;
+  /** Bytes a full pipe refused, written before anything newer. */
+  private unwritten: Buffer | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private waiters: Array<() => void> = [];
   private readonly options: LogDestinationOptions;
 
   constructor(
@@ -47,43 +51,63 @@ export class BufferedLogDestination {
     }
     this.parts.push(line);
     this.buffered += line.length;
-    if (this.writing) return true;
-    if (this.buffered >= this.options.chunkChars) this.startWrite();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        if (!this.writing) this.startWrite();
-      }, this.options.maxDelayMs);
-      this.timer.unref();
-    }
+    if (this.buffered >= this.options.chunkChars && !this.unwritten) this.writePending();
+    else this.schedule(this.options.maxDelayMs);
     return true;
   }
 
-  /** Writes what is pending; `done` runs once everything written so far has reached the fd. */
+  /** pino's `logger.flush(cb)`: writes what is pending, then calls back (retrying a full pipe). */
   flush(done: (error?: Error) => void = () => {}): void {
-    if (!this.writing && this.parts.length === 0 && this.dropped === 0) {
+    this.writePending();
+    if (!this.unwritten && this.parts.length === 0) {
       done();
       return;
     }
-    this.waiters.push(() => done());
-    if (!this.writing) this.startWrite();
+    setTimeout(() => this.flush(done), 10).unref();
   }
 
-  /** For process exit: no event loop left, so the pending lines are written synchronously. */
+  /** For process exit: everything pending, synchronously, waiting a little on a full pipe. */
   flushSync(): void {
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      this.writePending();
+      if (!this.unwritten && this.parts.length === 0) return;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.writePending();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private writePending(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const bytes = this.take();
-    let offset = 0;
-    for (let attempt = 0; offset < bytes.length && attempt < 1000; attempt++) {
+    if (!this.unwritten) {
+      if (this.parts.length === 0 && this.dropped === 0) return;
+      this.unwritten = this.take();
+    }
+    let bytes: Buffer | undefined = this.unwritten;
+    this.unwritten = undefined;
+    while (bytes) {
       try {
-        offset += writeSync(this.fd, bytes, offset, bytes.length - offset);
+        const written: number = writeSync(this.fd, bytes);
+        bytes = written < bytes.length ? bytes.subarray(written) : undefined;
       } catch (error) {
-        // A full non-blocking pipe: wait a little for the reader; any other error: give up.
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
+          // A full non-blocking pipe: these bytes go first on the next try.
+          this.unwritten = bytes;
+          this.schedule(10);
+        }
+        // EPIPE and the like: nobody reads the logs any more; these lines cannot be written.
+        return;
       }
     }
+    if (this.parts.length > 0) this.schedule(this.options.maxDelayMs);
   }
 
   private take(): Buffer {
@@ -95,50 +119,5 @@ export class BufferedLogDestination {
     this.parts = [];
     this.buffered = 0;
     return Buffer.from(text, 'utf8');
-  }
-
-  private startWrite(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.parts.length === 0 && this.dropped === 0) {
-      this.wakeWaiters();
-      return;
-    }
-    this.writing = true;
-    this.writeFrom(this.take(), 0);
-  }
-
-  private writeFrom(bytes: Buffer, offset: number): void {
-    write(this.fd, bytes, offset, bytes.length - offset, null, (error, written) => {
-      if (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
-          setTimeout(() => this.writeFrom(bytes, offset), 10).unref();
-          return;
-        }
-        // EPIPE and the like: nobody reads the logs any more; these lines cannot be written.
-      } else if (offset + written < bytes.length) {
-        this.writeFrom(bytes, offset + written);
-        return;
-      }
-      this.writing = false;
-      if (this.buffered >= this.options.chunkChars || (this.waiters.length > 0 && this.parts.length > 0)) {
-        this.startWrite();
-      } else {
-        if (this.parts.length > 0 && !this.timer) {
-          this.timer = setTimeout(() => {
-            this.timer = undefined;
-            if (!this.writing) this.startWrite();
-          }, this.options.maxDelayMs);
-          this.timer.unref();
-        }
-        this.wakeWaiters();
-      }
-    });
-  }
-
-  private wakeWaiters(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
   }
 }

@@ -161,13 +161,13 @@ describe('the process logger', () => {
     }
   });
 
-  it('loses no line when the process exits right after logging', () => {
+  it('loses no line, and keeps their order, when the process exits right after logging more than a pipe holds', () => {
     const destination = resolve(import.meta.dirname, '../../serving/log-destination.ts');
     const script = [
       "import pino from 'pino';",
       `import { BufferedLogDestination } from ${JSON.stringify(destination)};`,
       "const log = pino({ level: 'info' }, new BufferedLogDestination(1));",
-      "for (let i = 0; i < 300; i++) log.info({ i }, 'line');",
+      "for (let i = 0; i < 5000; i++) log.info({ i, padding: 'x'.repeat(100) }, 'line');",
       'process.exit(3);',
     ].join('\n');
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
@@ -180,6 +180,6 @@ describe('the process logger', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.i)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(lines.map((l) => l.i)).toEqual(Array.from({ length: 5000 }, (_, i) => i));
   });
 });
