@@ -94,7 +94,7 @@ export interface RunningServer {
 }
 
 /**
- * The process's logger: JSON lines on stdout, gathered and written in the background in chunks
+ * The process's logger: JSON lines on stdout, gathered and written in chunks of 16 KiB
  * (see log-destination.ts) rather than one write per line. `flushLogs` writes what is pending;
  * the shutdown path awaits it, and any other exit writes it synchronously.
  */
