@@ -26,6 +26,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { loadSpec } from '../src/config/spec.ts';
 import { loadDataset } from '../src/dataset/parquet.ts';
+import { servingAllocatorEnv } from '../src/serve/allocator.ts';
 import { columnsFromRecords } from '../src/serve/contract.ts';
 import { createSession, runSession } from '../src/serve/session.ts';
 import { toYaml } from '../src/util/fs.ts';
@@ -323,6 +324,8 @@ async function main(): Promise<void> {
             process.execPath,
             ['dist/serving/main.js'],
             {
+              // The image's allocator (serving/Dockerfile), when this machine has it.
+              ...servingAllocatorEnv(),
               MLSHIP_MANIFEST: manifestPath,
               MLSHIP_REMOTE: remote,
               MLSHIP_HOST: '127.0.0.1',

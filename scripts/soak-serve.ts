@@ -12,6 +12,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFi
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { servingAllocatorEnv } from '../src/serve/allocator.ts';
 import { toYaml } from '../src/util/fs.ts';
 import { buildFixtureModel, fixtureProfile, sampleRow } from '../test/serving/fixture-model.ts';
 
@@ -80,6 +81,8 @@ try {
     cwd: appDir,
     env: {
       ...process.env,
+      // The image's allocator (serving/Dockerfile), when this machine has it.
+      ...servingAllocatorEnv(),
       MLSHIP_MANIFEST: manifest,
       MLSHIP_REMOTE: remote,
       MLSHIP_HOST: '127.0.0.1',

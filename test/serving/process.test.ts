@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { servingAllocatorEnv } from '../../src/serve/allocator.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { sampleRow, writeFixtureEnv } from './fixture-model.ts';
 import { tempDir } from './helpers.ts';
@@ -48,7 +49,15 @@ function start(env: Record<string, string>): Started {
   const [bin, ...args] = command;
   const child = spawn(bin === 'node' ? process.execPath : bin, args, {
     cwd: appDir,
-    env: { PATH: process.env.PATH, MLSHIP_HOST: '127.0.0.1', MLSHIP_PORT: '0', MLSHIP_WORKERS: '1', ...env },
+    env: {
+      PATH: process.env.PATH,
+      // The image's ENV: its allocator (src/serve/allocator.ts keeps it equal to the Dockerfile's).
+      ...servingAllocatorEnv({}),
+      MLSHIP_HOST: '127.0.0.1',
+      MLSHIP_PORT: '0',
+      MLSHIP_WORKERS: '1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
