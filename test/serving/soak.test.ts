@@ -126,7 +126,8 @@ async function heapMiB(): Promise<number> {
 
 /** Stops a child: SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
 async function stop(child: ChildProcess | undefined, graceMs: number): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  // No pid: it never started (spawn failed), so there is nothing to stop.
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -247,6 +248,7 @@ beforeAll(async () => {
     };
     server!.stdout!.on('data', onData);
     server!.once('exit', (code) => reject(new Error(`the service exited (${code}) before serving`)));
+    server!.once('error', reject);
   });
   const ready = await fetch(`${url}/v2/health/ready`);
   expect(ready.status, await ready.text()).toBe(200);
@@ -277,6 +279,7 @@ describe('the serving soak (flights model, the image command, wrk -c64 for 60 s)
         );
       }, SAMPLE_EVERY_MS);
       let output = '';
+      let killer: NodeJS.Timeout | undefined;
       try {
         wrk = spawn(
           'wrk',
@@ -295,11 +298,15 @@ describe('the serving soak (flights model, the image command, wrk -c64 for 60 s)
         wrk.stdout!.on('data', (chunk: Buffer) => {
           output += chunk.toString('utf8');
         });
-        const killer = setTimeout(() => wrk!.kill('SIGKILL'), (SOAK_SECONDS + 30) * 1000);
-        const code = await new Promise<number | null>((r) => wrk!.once('exit', r));
-        clearTimeout(killer);
+        killer = setTimeout(() => wrk!.kill('SIGKILL'), (SOAK_SECONDS + 30) * 1000);
+        // 'error': wrk is not installed (.ci/apt-packages.txt lists it) or could not start.
+        const code = await new Promise<number | null>((r, reject) => {
+          wrk!.once('exit', r);
+          wrk!.once('error', reject);
+        });
         expect(code, output).toBe(0);
       } finally {
+        clearTimeout(killer);
         clearInterval(sampler);
       }
       const result = JSON.parse(output.match(/^SOAK (\{.*\})$/m)![1]) as Record<string, number>;
