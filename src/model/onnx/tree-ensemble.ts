@@ -77,6 +77,10 @@ const BLOCK = 63;
  * features and thresholds compare the same in double. The chain lists the smaller of the set and
  * its complement; NaN equals nothing and leaves a chain through its last false branch, so when that
  * is not where missing values belong, a NaN test (`known <= +inf`, false for NaN) comes first.
+ * Missing values never need `nodes_missing_value_tracks_true`: NaN fails every comparison and
+ * takes the false branch, so a numeric split whose missing values go left is written `x > t` with
+ * its children swapped. Without any missing-value track onnxruntime skips its NaN test at every
+ * node visited, and the graph holds one attribute array fewer.
  */
 export function addTreeEnsemble(graph: GraphBuilder, options: TreeEnsembleOptions): string {
   const { trees, numTargets, features } = options;
@@ -117,7 +121,6 @@ export function addTreeEnsemble(graph: GraphBuilder, options: TreeEnsembleOption
   const values: number[] = [];
   const trueIds: number[] = [];
   const falseIds: number[] = [];
-  const missingTrue: number[] = [];
   const targetTreeIds: number[] = [];
   const targetNodeIds: number[] = [];
   const targetIds: number[] = [];
@@ -134,15 +137,7 @@ export function addTreeEnsemble(graph: GraphBuilder, options: TreeEnsembleOption
       const plan = plans[index];
       next += plan ? Math.max(1, plan.codes.length + (plan.nanTest ? 1 : 0)) : 1;
     });
-    const emit = (
-      id: number,
-      feature: number,
-      mode: string,
-      value: number,
-      t: number,
-      f: number,
-      m: boolean,
-    ) => {
+    const emit = (id: number, feature: number, mode: string, value: number, t: number, f: number) => {
       treeIds.push(treeId);
       nodeIds.push(id);
       featureIds.push(feature);
@@ -150,12 +145,11 @@ export function addTreeEnsemble(graph: GraphBuilder, options: TreeEnsembleOption
       values.push(value);
       trueIds.push(t);
       falseIds.push(f);
-      missingTrue.push(m ? 1 : 0);
     };
     tree.nodes.forEach((node, index) => {
       let id = start[index];
       if (node.kind === 'leaf') {
-        emit(id, 0, 'LEAF', 0, 0, 0, false);
+        emit(id, 0, 'LEAF', 0, 0, 0);
         targetTreeIds.push(treeId);
         targetNodeIds.push(id);
         targetIds.push(tree.target);
@@ -166,7 +160,11 @@ export function addTreeEnsemble(graph: GraphBuilder, options: TreeEnsembleOption
       const left = start[node.left];
       const right = start[node.right];
       if (node.kind === 'numeric') {
-        emit(id, columnOf[node.feature], 'BRANCH_LEQ', node.threshold, left, right, node.missingLeft);
+        // NaN fails every comparison and takes the false branch: `x > t` with the children swapped
+        // sends it left.
+        const column = columnOf[node.feature];
+        if (node.missingLeft) emit(id, column, 'BRANCH_GT', node.threshold, right, left);
+        else emit(id, column, 'BRANCH_LEQ', node.threshold, left, right);
         return;
       }
       const plan = plans[index]!;
@@ -175,18 +173,18 @@ export function addTreeEnsemble(graph: GraphBuilder, options: TreeEnsembleOption
       const onMissing = node.missingLeft ? left : right;
       if (plan.codes.length === 0) {
         // No category goes the listed way: non-missing values all go onFalse.
-        emit(id, columnOf[node.feature], 'BRANCH_LEQ', Number.POSITIVE_INFINITY, onFalse, onMissing, false);
+        emit(id, columnOf[node.feature], 'BRANCH_LEQ', Number.POSITIVE_INFINITY, onFalse, onMissing);
         return;
       }
       if (plan.nanTest) {
         // Numbers (every category) pass `<= +inf`; NaN (missing, unseen) fails it.
-        emit(id, columnOf[node.feature], 'BRANCH_LEQ', Number.POSITIVE_INFINITY, id + 1, onMissing, false);
+        emit(id, columnOf[node.feature], 'BRANCH_LEQ', Number.POSITIVE_INFINITY, id + 1, onMissing);
         id++;
       }
       plan.codes.forEach((code, k) => {
         const last = k === plan.codes.length - 1;
         const block = blocksOf[node.feature][Math.floor(code / BLOCK)];
-        emit(id + k, block, 'BRANCH_EQ', (code % BLOCK) + 1, onTrue, last ? onFalse : id + k + 1, false);
+        emit(id + k, block, 'BRANCH_EQ', (code % BLOCK) + 1, onTrue, last ? onFalse : id + k + 1);
       });
     });
   });
@@ -201,7 +199,6 @@ export function addTreeEnsemble(graph: GraphBuilder, options: TreeEnsembleOption
       attr.int('n_targets', numTargets),
       attr.ints('nodes_falsenodeids', falseIds),
       attr.ints('nodes_featureids', featureIds),
-      attr.ints('nodes_missing_value_tracks_true', missingTrue),
       attr.strings('nodes_modes', modes),
       attr.ints('nodes_nodeids', nodeIds),
       attr.ints('nodes_treeids', treeIds),
