@@ -9,12 +9,13 @@
  * (data/flights/2001-05.parquet; `npm run ingest` writes it), fed as the service feeds them.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadSpec } from '../src/config/spec.ts';
 import { loadDataset } from '../src/dataset/parquet.ts';
 import type { ColumnBatch } from '../src/serve/contract.ts';
 import { createSession, runSession } from '../src/serve/session.ts';
+import { newestRunModel } from './served-model.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const flag = (name: string, fallback: string) => {
@@ -24,22 +25,11 @@ const flag = (name: string, fallback: string) => {
 const batches = flag('batches', '1,16,100,512').split(',').map(Number);
 const seconds = Number(flag('seconds', '2'));
 
-async function newestRunModel(): Promise<string> {
-  const runs = join(root, '.mlship/runs');
-  let best: { path: string; mtime: number } | undefined;
-  for (const id of existsSync(runs) ? await readdir(runs) : []) {
-    const path = join(runs, id, 'model.onnx');
-    if (!existsSync(path)) continue;
-    const mtime = (await stat(path)).mtimeMs;
-    if (!best || mtime > best.mtime) best = { path, mtime };
-  }
-  if (!best) throw new Error('no model: pass --model <model.onnx> or run `mlship train` first');
-  return best.path;
-}
-
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 
-const modelPath = resolve(flag('model', '') || (await newestRunModel()));
+const found = flag('model', '') || (await newestRunModel());
+if (!found) throw new Error('no model: pass --model <model.onnx> or run `mlship train` first');
+const modelPath = resolve(found);
 const may = join(root, 'data/flights/2001-05.parquet');
 if (!existsSync(may)) throw new Error(`${may} is missing: run \`npm run ingest\` first`);
 const spec = await loadSpec(join(root, 'mlship.yaml'));

@@ -18,7 +18,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,13 +29,9 @@ import { loadDataset } from '../src/dataset/parquet.ts';
 import { servingAllocatorEnv } from '../src/serve/allocator.ts';
 import { columnsFromRecords } from '../src/serve/contract.ts';
 import { createSession, runSession } from '../src/serve/session.ts';
-import { toYaml } from '../src/util/fs.ts';
-import {
-  buildFixtureModel,
-  expectedScore,
-  fixtureProfile,
-  sampleRow,
-} from '../test/serving/fixture-model.ts';
+import { expectedScore, sampleRow, writeFixtureEnv } from '../test/serving/fixture-model.ts';
+import { buildServiceApp } from '../test/serving/image.ts';
+import { servedModel } from './served-model.ts';
 
 type Row = Record<string, string | number | null>;
 const root = resolve(import.meta.dirname, '..');
@@ -50,19 +46,6 @@ const connections = Number(flag('connections', '32'));
 const workerSettings = flag('workers', '1,0,2').split(',').map(Number);
 const fastapiWorkers = flag('fastapi-workers', '2');
 const skipFastapi = process.argv.includes('--skip-fastapi');
-
-async function newestRunModel(): Promise<string | undefined> {
-  const runs = join(root, '.mlship/runs');
-  if (!existsSync(runs)) return undefined;
-  let best: { path: string; mtime: number } | undefined;
-  for (const id of await readdir(runs)) {
-    const path = join(runs, id, 'model.onnx');
-    if (!existsSync(path)) continue;
-    const mtime = (await stat(path)).mtimeMs;
-    if (!best || mtime > best.mtime) best = { path, mtime };
-  }
-  return best?.path;
-}
 
 async function flightsRows(files: string[], count: number, withLabel: boolean): Promise<Row[] | undefined> {
   if (!files.every((f) => existsSync(join(root, f)))) return undefined;
@@ -192,25 +175,10 @@ async function wrk(url: string, bodies: string[], dir: string, pgid: number): Pr
 }
 
 /** Compiles the service in `source` as the Dockerfile does into `<work>/<name>` (dist/, package.json, node_modules). */
-async function buildService(work: string, name: string, source: string): Promise<string> {
-  const appDir = join(work, name);
-  await run('npx', ['tsc', '-p', 'serving/tsconfig.build.json', '--outDir', join(appDir, 'dist')], {
-    cwd: source,
-  });
-  await copyFile(join(source, 'package.json'), join(appDir, 'package.json'));
-  await symlink(join(root, 'node_modules'), join(appDir, 'node_modules'));
-  return appDir;
-}
-
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'mlship-bench-serve-'));
   try {
-    const modelPath = flag('model', (await newestRunModel()) ?? '');
-    const model = modelPath ? new Uint8Array(await readFile(modelPath)) : buildFixtureModel();
-    const profilePath = modelPath ? join(resolve(modelPath, '..'), 'profile.json') : '';
-    const profile = existsSync(profilePath)
-      ? new Uint8Array(await readFile(profilePath))
-      : new TextEncoder().encode(JSON.stringify(fixtureProfile()));
+    const { path: modelPath, model, profile } = await servedModel(flag('model', ''));
     const rows =
       (await flightsRows(['data/flights/2001-05.parquet'], 2000, false)) ??
       Array.from({ length: 2000 }, (_, i) => sampleRow(i));
@@ -223,23 +191,7 @@ async function main(): Promise<void> {
     );
 
     // The environment the service serves: store + manifest, as register and promote write them.
-    const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-    const remote = join(work, 'remote');
-    await mkdir(join(remote, 'models/flight-delay'), { recursive: true });
-    await writeFile(join(remote, `models/flight-delay/${sha(model)}.onnx`), model);
-    await writeFile(join(remote, `models/flight-delay/${sha(profile)}.json`), profile);
-    const manifestPath = join(work, 'model.yaml');
-    await writeFile(
-      manifestPath,
-      toYaml({
-        schema: 1,
-        model: 'flight-delay',
-        version: 1,
-        environment: 'bench',
-        artifact: { uri: `models/flight-delay/${sha(model)}.onnx`, sha256: sha(model) },
-        profile: { uri: `models/flight-delay/${sha(profile)}.json`, sha256: sha(profile) },
-      }),
-    );
+    const { manifestPath, remote } = await writeFixtureEnv(work, { model, profile, environment: 'bench' });
 
     // onnxruntime in process: one session, one thread, 100-row batches, the ceiling for 100-row requests.
     const loaded = await createSession(model);
@@ -297,7 +249,8 @@ async function main(): Promise<void> {
     // 2. mlship's service, compiled and started as the image does; with --baseline <git ref>, also
     // that revision of it, side by side in the same run (figures on a shared machine drift between
     // runs more than most single changes move them).
-    const builds = [{ label: 'mlship', appDir: await buildService(work, 'app', root) }];
+    const builds = [{ label: 'mlship', appDir: join(work, 'app') }];
+    await buildServiceApp(builds[0].appDir);
     const baseline = flag('baseline', '');
     if (baseline) {
       if (!/^[\w./~^@{}-]+$/.test(baseline)) throw new Error(`--baseline ${baseline} is not a git revision`);
@@ -311,7 +264,9 @@ async function main(): Promise<void> {
         },
       );
       await symlink(join(root, 'node_modules'), join(source, 'node_modules'));
-      builds.push({ label: `mlship @${baseline}`, appDir: await buildService(work, 'baseline-app', source) });
+      const appDir = join(work, 'baseline-app');
+      await buildServiceApp(appDir, source);
+      builds.push({ label: `mlship @${baseline}`, appDir });
     }
     // --rounds <n>: the constant route and the service builds measured n times in turn, so a slow
     // spell on the machine falls on all of them rather than on one.

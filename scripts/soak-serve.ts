@@ -6,17 +6,15 @@
  * peak against the 256 MiB budget. A script, not a test: it takes a minute and prints figures.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { servingAllocatorEnv } from '../src/serve/allocator.ts';
-import { toYaml } from '../src/util/fs.ts';
-import { buildFixtureModel, fixtureProfile, sampleRow } from '../test/serving/fixture-model.ts';
+import { sampleRow, writeFixtureEnv } from '../test/serving/fixture-model.ts';
+import { buildServiceApp } from '../test/serving/image.ts';
+import { servedModel } from './served-model.ts';
 
-const root = resolve(import.meta.dirname, '..');
 const run = promisify(execFile);
 const flag = (name: string, fallback: string) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -24,19 +22,6 @@ const flag = (name: string, fallback: string) => {
 };
 const duration = Number(flag('duration', '60'));
 const connections = Number(flag('connections', '64'));
-
-async function newestRunModel(): Promise<string | undefined> {
-  const runs = join(root, '.mlship/runs');
-  if (!existsSync(runs)) return undefined;
-  let best: { path: string; mtime: number } | undefined;
-  for (const id of await readdir(runs)) {
-    const path = join(runs, id, 'model.onnx');
-    if (existsSync(path) && (!best || (await stat(path)).mtimeMs > best.mtime)) {
-      best = { path, mtime: (await stat(path)).mtimeMs };
-    }
-  }
-  return best?.path;
-}
 
 async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -46,36 +31,15 @@ async function rssMiB(pid: number): Promise<number> {
 const work = await mkdtemp(join(tmpdir(), 'mlship-soak-'));
 let child: ChildProcess | undefined;
 try {
-  const modelPath = flag('model', (await newestRunModel()) ?? '');
-  const model = modelPath ? new Uint8Array(await readFile(modelPath)) : buildFixtureModel();
-  const profilePath = modelPath ? join(resolve(modelPath, '..'), 'profile.json') : '';
-  const profile = existsSync(profilePath)
-    ? new Uint8Array(await readFile(profilePath))
-    : new TextEncoder().encode(JSON.stringify(fixtureProfile()));
-  console.log(`model: ${modelPath || 'the small test model'}`);
-  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-  const remote = join(work, 'remote');
-  await mkdir(join(remote, 'models/m'), { recursive: true });
-  await writeFile(join(remote, `models/m/${sha(model)}.onnx`), model);
-  await writeFile(join(remote, `models/m/${sha(profile)}.json`), profile);
-  const manifest = join(work, 'model.yaml');
-  await writeFile(
-    manifest,
-    toYaml({
-      schema: 1,
-      model: 'flight-delay',
-      version: 1,
-      environment: 'soak',
-      artifact: { uri: `models/m/${sha(model)}.onnx`, sha256: sha(model) },
-      profile: { uri: `models/m/${sha(profile)}.json`, sha256: sha(profile) },
-    }),
-  );
-  const appDir = join(work, 'app');
-  await run('npx', ['tsc', '-p', 'serving/tsconfig.build.json', '--outDir', join(appDir, 'dist')], {
-    cwd: root,
+  const { path: modelPath, model, profile } = await servedModel(flag('model', ''));
+  console.log(`model: ${modelPath ?? 'the small test model'}`);
+  const { manifestPath: manifest, remote } = await writeFixtureEnv(work, {
+    model,
+    profile,
+    environment: 'soak',
   });
-  await copyFile(join(root, 'package.json'), join(appDir, 'package.json'));
-  await symlink(join(root, 'node_modules'), join(appDir, 'node_modules'));
+  const appDir = join(work, 'app');
+  await buildServiceApp(appDir);
   const port = 18950;
   child = spawn(process.execPath, ['dist/serving/main.js'], {
     cwd: appDir,

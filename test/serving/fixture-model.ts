@@ -185,14 +185,16 @@ export interface FixtureEnv {
 
 /**
  * Writes the model and profile into a store directory (content addressed, as `register` does) and
- * an environment manifest pinning them. `corrupt` pins a wrong checksum.
+ * an environment manifest pinning them, as a promotion leaves it. Defaults: the fixture model and
+ * profile, environment `staging`. `corrupt` pins a wrong checksum.
  */
 export async function writeFixtureEnv(
   dir: string,
-  options: { model?: Uint8Array; corrupt?: boolean } = {},
+  options: { model?: Uint8Array; profile?: Uint8Array; environment?: string; corrupt?: boolean } = {},
 ): Promise<FixtureEnv> {
   const model = options.model ?? buildFixtureModel();
-  const profile = new TextEncoder().encode(JSON.stringify(fixtureProfile()));
+  const profile = options.profile ?? new TextEncoder().encode(JSON.stringify(fixtureProfile()));
+  const environment = options.environment ?? 'staging';
   const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
   const remote = join(dir, 'remote');
   const modelKey = `models/flight-delay/${sha(model)}.onnx`;
@@ -200,8 +202,8 @@ export async function writeFixtureEnv(
   await mkdir(join(remote, 'models/flight-delay'), { recursive: true });
   await writeFile(join(remote, modelKey), model);
   await writeFile(join(remote, profileKey), profile);
-  const manifestPath = join(dir, 'gitops/overlays/staging/model.yaml');
-  await mkdir(join(dir, 'gitops/overlays/staging'), { recursive: true });
+  const manifestPath = join(dir, 'gitops/overlays', environment, 'model.yaml');
+  await mkdir(join(dir, 'gitops/overlays', environment), { recursive: true });
   const pinned = options.corrupt ? sha(new TextEncoder().encode('something else')) : sha(model);
   await writeFile(
     manifestPath,
@@ -209,7 +211,7 @@ export async function writeFixtureEnv(
       schema: 1,
       model: 'flight-delay',
       version: 3,
-      environment: 'staging',
+      environment,
       artifact: { uri: modelKey, sha256: pinned },
       profile: { uri: profileKey, sha256: sha(profile) },
     }),

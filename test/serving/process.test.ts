@@ -1,7 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { copyFile, readFile, symlink } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,13 +8,13 @@ import { servingAllocatorEnv } from '../../src/serve/allocator.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { sampleRow, writeFixtureEnv } from './fixture-model.ts';
 import { tempDir } from './helpers.ts';
+import { buildServiceApp, imageCommands } from './image.ts';
 
 /**
  * The service as the image runs it: compiled by the Dockerfile's tsc command into an /app-like
  * directory (dist/, package.json, node_modules) and started with the Dockerfile's CMD, as a real
  * process, with real signals.
  */
-const root = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 let appDir: string;
 let work: string;
@@ -26,15 +25,8 @@ let healthcheck: string[];
 beforeAll(async () => {
   ({ dir: work, cleanup } = await tempDir());
   appDir = join(work, 'app');
-  const dockerfile = await readFile(join(root, 'serving/Dockerfile'), 'utf8');
-  command = JSON.parse(dockerfile.match(/^CMD (\[.*\])$/m)![1]);
-  healthcheck = JSON.parse(dockerfile.match(/^\s+CMD (\[.*\])$/m)![1]);
-  expect(dockerfile).toContain('RUN npx tsc -p serving/tsconfig.build.json --outDir /src/dist');
-  await run('npx', ['tsc', '-p', 'serving/tsconfig.build.json', '--outDir', join(appDir, 'dist')], {
-    cwd: root,
-  });
-  await copyFile(join(root, 'package.json'), join(appDir, 'package.json'));
-  await symlink(join(root, 'node_modules'), join(appDir, 'node_modules'));
+  ({ command, healthcheck } = await imageCommands());
+  await buildServiceApp(appDir);
 }, 120_000);
 afterAll(() => cleanup());
 

@@ -1,8 +1,6 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSpec, type Spec } from '../../src/config/spec.ts';
 import type { ColumnarDataset } from '../../src/dataset/columnar.ts';
@@ -11,8 +9,9 @@ import { loadDataset } from '../../src/dataset/parquet.ts';
 import { servingAllocatorEnv } from '../../src/serve/allocator.ts';
 import { LocalStore } from '../../src/store/local-store.ts';
 import { train } from '../../src/train/train.ts';
-import { toYaml } from '../../src/util/fs.ts';
+import { writeFixtureEnv } from './fixture-model.ts';
 import { tempDir } from './helpers.ts';
+import { buildServiceApp, imageCommands } from './image.ts';
 
 /**
  * Issue 5's soak, as a test: the flights model trained the way `mlship train` trains it from the
@@ -27,7 +26,6 @@ import { tempDir } from './helpers.ts';
  * timeouts, and they its memory and throughput.
  */
 const root = resolve(import.meta.dirname, '../..');
-const run = promisify(execFile);
 
 const SOAK_SECONDS = 60;
 const CONNECTIONS = 64;
@@ -144,15 +142,9 @@ async function stop(child: ChildProcess | undefined, graceMs: number): Promise<v
 beforeAll(async () => {
   ({ dir: work, cleanup } = await tempDir());
   const appDir = join(work, 'app');
-  const dockerfile = await readFile(join(root, 'serving/Dockerfile'), 'utf8');
-  const command: string[] = JSON.parse(dockerfile.match(/^CMD (\[.*\])$/m)![1]);
-  expect(dockerfile).toContain('RUN npx tsc -p serving/tsconfig.build.json --outDir /src/dist');
-  // The image's bundle, as process.test.ts builds it.
-  const compiled = run(
-    'npx',
-    ['tsc', '-p', 'serving/tsconfig.build.json', '--outDir', join(appDir, 'dist')],
-    { cwd: root },
-  );
+  const { command } = await imageCommands();
+  // The image's bundle, as process.test.ts builds it, compiled while the model trains.
+  const compiled = buildServiceApp(appDir);
 
   // The data CI has: none. The months come from vega-datasets as `npm run ingest` writes them,
   // into the paths mlship.yaml names, relative to the temp dir.
@@ -176,28 +168,10 @@ beforeAll(async () => {
   });
 
   // The store and manifest as `register` + a promotion leave them (content-addressed keys).
-  const model = new Uint8Array(await readFile(trained.paths.model));
-  const profile = new Uint8Array(await readFile(trained.paths.profile));
-  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-  const remote = join(work, 'remote');
-  const modelKey = `models/${spec.model}/${sha(model)}.onnx`;
-  const profileKey = `models/${spec.model}/${sha(profile)}.profile.json`;
-  await mkdir(join(remote, 'models', spec.model), { recursive: true });
-  await writeFile(join(remote, modelKey), model);
-  await writeFile(join(remote, profileKey), profile);
-  const manifestPath = join(work, 'gitops/overlays/staging/model.yaml');
-  await mkdir(join(work, 'gitops/overlays/staging'), { recursive: true });
-  await writeFile(
-    manifestPath,
-    toYaml({
-      schema: 1,
-      model: spec.model,
-      version: 1,
-      environment: 'staging',
-      artifact: { uri: modelKey, sha256: sha(model) },
-      profile: { uri: profileKey, sha256: sha(profile) },
-    }),
-  );
+  const { manifestPath, remote } = await writeFixtureEnv(work, {
+    model: new Uint8Array(await readFile(trained.paths.model)),
+    profile: new Uint8Array(await readFile(trained.paths.profile)),
+  });
 
   // Requests: real May rows (the test month), evenly spread, 500 one-row bodies and 20 of 100 rows.
   const may = await loadDataset(
@@ -221,8 +195,6 @@ beforeAll(async () => {
   await writeFile(luaPath, wrkScript(bodies));
 
   await compiled;
-  await copyFile(join(root, 'package.json'), join(appDir, 'package.json'));
-  await symlink(join(root, 'node_modules'), join(appDir, 'node_modules'));
 
   // The image's CMD with the image's environment: jemalloc preloaded, NODE_ENV=production, the
   // default worker count and capture; only the listen address differs (loopback, a free port).
