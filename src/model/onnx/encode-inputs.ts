@@ -34,9 +34,6 @@ export function addRawFeatureInputs(graph: GraphBuilder, features: readonly RawF
     }
     const input = inputs[feature.name];
     const dictionary = feature.dictionary;
-    if (new Set(dictionary).size !== dictionary.length) {
-      throw new Error(`categorical feature ${feature.name}: its dictionary repeats a value`);
-    }
     const [code] = graph.addNode(
       'LabelEncoder',
       [input],
@@ -65,7 +62,8 @@ export function addRawFeatureInputs(graph: GraphBuilder, features: readonly RawF
 /**
  * Declares one graph input per raw feature (named as the feature, shape [N, 1]: string for
  * categoricals, float for numerics) without encoding them, for trainers that encode in their own
- * way (the tree ensemble's block columns). Returns the input names by feature name.
+ * way (the tree ensemble's block columns). Returns the input names by feature name. A
+ * categorical's dictionary must not repeat a value: codes are positions in it.
  */
 export function declareRawInputs(
   graph: GraphBuilder,
@@ -74,6 +72,9 @@ export function declareRawInputs(
   if (features.length === 0) throw new Error('a model needs at least one feature');
   const inputs: Record<string, string> = {};
   for (const feature of features) {
+    if (feature.kind === 'categorical' && new Set(feature.dictionary).size !== feature.dictionary.length) {
+      throw new Error(`categorical feature ${feature.name}: its dictionary repeats a value`);
+    }
     inputs[feature.name] = graph.addInput(feature.name, feature.kind === 'numeric' ? 'float' : 'string', [
       BATCH,
       1,

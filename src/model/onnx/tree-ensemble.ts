@@ -101,10 +101,11 @@ export function addTreeEnsemble(graph: GraphBuilder, options: TreeEnsembleOption
       blocksOf.push([]);
       return;
     }
-    const { columns, blocks } = addCategoryBlocks(graph, feature.name, input, feature.dictionary);
+    // Column `width` is the feature's known column, its blocks follow.
+    const { columns, numBlocks } = addCategoryBlocks(graph, feature.name, input, feature.dictionary);
     parts.push(columns);
-    blocksOf.push(blocks.map((b) => width + b));
-    width += 1 + blocks.length;
+    blocksOf.push(Array.from({ length: numBlocks }, (_, b) => width + 1 + b));
+    width += 1 + numBlocks;
   });
   const [floats] = graph.addNode('Concat', parts, ['tree_features'], [attr.int('axis', 1)]);
   const [matrix] = graph.addNode(
@@ -240,17 +241,14 @@ function planCategorical(node: Extract<TreeNode, { kind: 'categorical' }>): {
  * value outside the dictionary), column 1 + b is block b (1..63, or NaN). One LabelEncoder finds
  * the category's row of a constant table and one Gather reads it: two kernels per feature, where a
  * LabelEncoder per block column would cost a string lookup and a kernel launch each.
- * Returns the tensor and each block's column offset within it.
+ * Returns the tensor and its number of block columns.
  */
 function addCategoryBlocks(
   graph: GraphBuilder,
   name: string,
   input: string,
   dictionary: readonly string[],
-): { columns: string; blocks: number[] } {
-  if (new Set(dictionary).size !== dictionary.length) {
-    throw new Error(`categorical feature ${name}: its dictionary repeats a value`);
-  }
+): { columns: string; numBlocks: number } {
   const categories = dictionary.length;
   const numBlocks = Math.ceil(categories / BLOCK);
   const width = 1 + numBlocks;
@@ -278,5 +276,5 @@ function addCategoryBlocks(
   const [gathered] = graph.addNode('Gather', [tableName, row], [`${name}_tree_rows`], [attr.int('axis', 0)]);
   const axes = graph.addConstant('squeeze_axes', 'int64', [1], [1]);
   const [columns] = graph.addNode('Squeeze', [gathered, axes], [`${name}_tree_columns`]);
-  return { columns, blocks: Array.from({ length: numBlocks }, (_, b) => 1 + b) };
+  return { columns, numBlocks };
 }
