@@ -1,17 +1,17 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runAction } from '../../scripts/run-action.ts';
 import { toYaml, writeFileAtomic } from '../../src/util/fs.ts';
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github.ts';
 import { type FakeEcr, startFakeEcr } from './fake-ecr.ts';
 import { flightsLedger } from './fixtures.ts';
 
-// Runs the committed bundle (actions/promote/dist/index.js) the way a runner does: inputs as
-// INPUT_* variables, outputs and the job summary through the files GitHub names.
-const run = promisify(execFile);
+// Runs the committed bundle (actions/promote/dist/index.js) the way a runner does, through
+// scripts/run-action.ts: inputs as INPUT_* variables, outputs and the job summary through the files
+// GitHub names.
 const root = join(import.meta.dirname, '..', '..');
 const digest = `sha256:${'5'.repeat(64)}`;
 
@@ -50,31 +50,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function runAction(inputs: Record<string, string>) {
-  const output = join(dir, `output-${Math.random().toString(36).slice(2)}`);
-  const summary = join(dir, `summary-${Math.random().toString(36).slice(2)}`);
-  await writeFile(output, '');
-  await writeFile(summary, '');
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    GITHUB_OUTPUT: output,
-    GITHUB_STEP_SUMMARY: summary,
-    GITHUB_REPOSITORY: 'acme/mlship',
-    GITHUB_API_URL: gh.url,
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'secret',
-    AWS_REGION: 'eu-central-1',
-  };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  const result = await run(process.execPath, [join(root, 'actions', 'promote', 'dist', 'index.js')], {
-    env,
-  }).catch((error: { stdout: string; code: number }) => error);
-  // GITHUB_OUTPUT holds `name<<delimiter\nvalue\ndelimiter` blocks.
-  const outputs: Record<string, string> = {};
-  const text = await readFile(output, 'utf8');
-  for (const m of text.matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]] = m[3];
-  return { stdout: result.stdout, outputs, summary: await readFile(summary, 'utf8') };
+/** The committed bundle, run as the runner runs it (scripts/run-action.ts). */
+function promoteStep(inputs: Record<string, string>) {
+  return runAction({
+    action: 'promote',
+    workspace: dir,
+    inputs,
+    github: { apiUrl: gh.url, repository: 'acme/mlship' },
+    env: { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_REGION: 'eu-central-1' },
+  });
 }
 
 const inputs = () => ({
@@ -93,7 +77,7 @@ const inputs = () => ({
 });
 
 it('opens the pull request and sets its outputs; a second run changes nothing', async () => {
-  const first = await runAction(inputs());
+  const first = await promoteStep(inputs());
   expect(first.outputs).toMatchObject({
     branch: 'mlship/promote/flights/production',
     changed: 'true',
@@ -106,7 +90,7 @@ it('opens the pull request and sets its outputs; a second run changes nothing', 
   expect(first.summary).toContain(`111122223333.dkr.ecr.eu-central-1.amazonaws.com/mlship-serve@${digest}`);
   expect(gh.state.issues[0].pull).toMatchObject({ requestedReviewers: ['carol'], requestedTeams: ['sre'] });
 
-  const second = await runAction(inputs());
+  const second = await promoteStep(inputs());
   expect(second.outputs).toMatchObject({ changed: 'false', 'pr-number': '1', commit: first.outputs.commit });
   expect(gh.state.issues).toHaveLength(1);
   expect(gh.invalidRequests).toEqual([]);
@@ -114,6 +98,6 @@ it('opens the pull request and sets its outputs; a second run changes nothing', 
 });
 
 it('fails the step with the user error when the version does not exist', async () => {
-  const { stdout } = await runAction({ ...inputs(), version: '7' });
+  const { stdout } = await promoteStep({ ...inputs(), version: '7' });
   expect(stdout).toMatch(/::error::.*no version 7.*pick one of: 1, 2/);
 });
